@@ -1,0 +1,61 @@
+// swift-tools-version: 6.1
+// Fouille: a full-text search daemon for French text, over SQLite FTS5.
+
+import PackageDescription
+
+let package = Package(
+    name: "Fouille",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "fouille", targets: ["fouille"]),
+        .library(name: "FouilleAnalysis", targets: ["FouilleAnalysis"]),
+        .library(name: "FouilleIndex", targets: ["FouilleIndex"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // ICU behind a header that exposes no ICU type: Foundation's own ICU
+        // module defines the same C types, so Swift cannot import both.
+        .target(
+            name: "CICUShim",
+            linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc")]
+        ),
+        // Snowball stemmers (Debian's libstemmer-dev).
+        .systemLibrary(name: "CSnowball", providers: [.apt(["libstemmer-dev"])]),
+
+        .target(name: "FouilleAnalysis", dependencies: ["CICUShim", "CSnowball"]),
+        .target(
+            name: "FouilleIndex",
+            dependencies: [
+                "FouilleAnalysis",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "FouilleIngest",
+            dependencies: [
+                "FouilleIndex",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "fouille",
+            dependencies: [
+                "FouilleAnalysis", "FouilleIndex", "FouilleIngest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "FouilleAnalysisTests", dependencies: ["FouilleAnalysis"]),
+        .testTarget(
+            name: "FouilleIndexTests",
+            dependencies: ["FouilleIndex", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(name: "FouilleIngestTests", dependencies: ["FouilleIngest", "FouilleIndex"]),
+        .testTarget(name: "FouilleCLITests", dependencies: ["FouilleIndex"]),
+    ]
+)

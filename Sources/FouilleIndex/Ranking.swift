@@ -1,0 +1,32 @@
+/// How matches are ordered.
+///
+/// Within one tier (documents matching the same number of the query's
+/// clauses), SQLite's BM25 with field weights: a word in the title counts
+/// ten times a word in the body, in the lead five times. These are the
+/// starting weights of the design; they are the single place to tune them.
+///
+/// Across tiers, a document matching more clauses always ranks first. The
+/// reported score says both: its integer part is the number of clauses
+/// matched, its fraction BM25 squashed into [0, 1). Higher is better.
+public struct Ranking: Sendable, Equatable {
+    public var titleWeight: Double
+    public var leadWeight: Double
+    public var bodyWeight: Double
+
+    public init(titleWeight: Double = 10, leadWeight: Double = 5, bodyWeight: Double = 1) {
+        self.titleWeight = titleWeight
+        self.leadWeight = leadWeight
+        self.bodyWeight = bodyWeight
+    }
+
+    public static let `default` = Ranking()
+
+    /// The SQL for FTS5's `bm25()` with these weights (lower is better).
+    var bm25: String { "bm25(documents_fts, \(titleWeight), \(leadWeight), \(bodyWeight))" }
+
+    /// The score of a document matching `matched` clauses with this BM25.
+    static func score(matched: Int, bm25: Double) -> Double {
+        let relevance = max(0, -bm25)
+        return Double(matched) + relevance / (1 + relevance)
+    }
+}

@@ -1,0 +1,257 @@
+import FouilleAnalysis
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// An open index: the generation in service, behind a WAL `DatabasePool`
+/// (one writer, concurrent readers).
+///
+/// ```swift
+/// let index = try SearchIndex.open(IndexLocation(path: "news-index"), creating: true)
+/// try index.write { try $0.upsert(document) }
+/// let results = try index.search("corée du nord", limit: 10)
+/// ```
+public final class SearchIndex: Sendable {
+    public let location: IndexLocation
+    public let generation: Generation
+    let pool: DatabasePool
+    let queryParsers: QueryParserPool
+
+    private init(location: IndexLocation, generation: Generation, pool: DatabasePool) {
+        self.location = location
+        self.generation = generation
+        self.pool = pool
+        self.queryParsers = QueryParserPool()
+    }
+
+    /// Opens the generation `CURRENT` names.
+    /// - Parameters:
+    ///   - creating: when there is no index yet, create the folder and a first
+    ///     generation (ingest does; search does not).
+    ///   - readOnly: open without write access (searching).
+    public static func open(_ location: IndexLocation, creating: Bool = false, readOnly: Bool = false) throws -> SearchIndex {
+        let generation: Generation
+        do {
+            generation = try location.currentGeneration()
+        } catch IndexError.missing(let path) where creating {
+            _ = path
+            generation = try createFirstGeneration(location)
+        }
+        try check(generation.file.path)
+        let pool = try mapErrors(path: generation.file.path) {
+            try DatabasePool(path: generation.file.path, configuration: configuration(readOnly: readOnly))
+        }
+        return SearchIndex(location: location, generation: generation, pool: pool)
+    }
+
+    /// Every connection gets the `french` tokenizer; writers wait for a busy
+    /// lock rather than fail (a search and an ingest share the file).
+    static func configuration(readOnly: Bool) -> Configuration {
+        var config = Configuration()
+        config.readonly = readOnly
+        config.busyMode = .timeout(30)
+        config.maximumReaderCount = 8
+        config.prepareDatabase { db in
+            db.add(tokenizer: FrenchTokenizer.self)
+        }
+        return config
+    }
+
+    /// Reads the file's marks without changing it: a foreign SQLite file must
+    /// not be switched to WAL or given our tables.
+    static func check(_ path: String) throws {
+        var config = Configuration()
+        config.readonly = true
+        try mapErrors(path: path) {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            try queue.read { try Schema.check($0, path: path) }
+            try queue.close()
+        }
+    }
+
+    private static func createFirstGeneration(_ location: IndexLocation) throws -> Generation {
+        do {
+            try FileManager.default.createDirectory(at: location.folder, withIntermediateDirectories: true)
+        } catch {
+            throw IndexError.database("cannot create the index folder \(location.path): \(error.localizedDescription)")
+        }
+        let generation = Generation(
+            number: 1, file: location.folder.appendingPathComponent(IndexLocation.generationFileName(1)))
+        // A file left by a run killed before publishing holds nothing published.
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            try? FileManager.default.removeItem(atPath: generation.file.path + suffix)
+        }
+        try mapErrors(path: generation.file.path) {
+            let queue = try DatabaseQueue(path: generation.file.path, configuration: configuration(readOnly: false))
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.inTransaction {
+                    try Schema.create(db, generation: generation.number)
+                    return .commit
+                }
+            }
+            try queue.close()
+        }
+        try location.publish(generation)
+        return generation
+    }
+
+    /// Turns SQLite's codes into messages that say which file and what to do.
+    @discardableResult
+    static func mapErrors<T>(path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+                throw IndexError.corrupt(path: path, reason: error.message ?? "\(error.resultCode)")
+            case .SQLITE_INTERRUPT:
+                throw IndexError.timeout
+            case .SQLITE_CANTOPEN:
+                throw IndexError.database("cannot open \(path): \(error.message ?? "permission denied or missing")")
+            default:
+                throw IndexError.database("\(path): \(error.message ?? "\(error.resultCode)")")
+            }
+        }
+    }
+
+    // MARK: - Reading
+
+    /// The number of documents in this generation.
+    public func documentCount() throws -> Int {
+        try read { try Int.fetchOne($0, sql: "SELECT count(*) FROM documents") ?? 0 }
+    }
+
+    /// What the index remembers of each file ingested from `source`, by id.
+    public func fileStates(source: String) throws -> [String: FileState] {
+        try read { db in
+            var states: [String: FileState] = [:]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT id, size, mtime, hash FROM documents WHERE source = ?", arguments: [source])
+            while let row = try rows.next() {
+                states[row[0]] = FileState(size: row[1], mtime: row[2], hash: row[3])
+            }
+            return states
+        }
+    }
+
+    /// The folders ingested into this index, oldest first.
+    public func sources() throws -> [String] {
+        try read { try String.fetchAll($0, sql: "SELECT path FROM sources ORDER BY added_at, path") }
+    }
+
+    /// One stored document, by id.
+    public func document(id: String) throws -> Document? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT id, source, title, lead, body, size, mtime, hash FROM documents WHERE id = ?",
+                arguments: [id]
+            ).map {
+                Document(
+                    id: $0[0], source: $0[1], title: $0[2], lead: $0[3], body: $0[4],
+                    file: FileState(size: $0[5], mtime: $0[6], hash: $0[7]))
+            }
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try Self.mapErrors(path: generation.file.path) { try pool.read(body) }
+    }
+
+    // MARK: - Writing
+
+    /// Runs `body` in one transaction: all its changes land, or none do.
+    public func write<T>(_ body: (IndexWriter) throws -> T) throws -> T {
+        try Self.mapErrors(path: generation.file.path) {
+            try pool.write { db in try body(IndexWriter(db: db)) }
+        }
+    }
+
+    /// Writes the WAL back into the database file (a clean point for backups).
+    public func checkpoint() throws {
+        try Self.mapErrors(path: generation.file.path) {
+            try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        }
+    }
+
+    public func close() throws {
+        try pool.close()
+    }
+}
+
+/// Changes to an index inside one transaction (see ``SearchIndex/write(_:)``).
+public struct IndexWriter {
+    let db: Database
+
+    public enum Outcome: Sendable, Equatable { case added, updated }
+
+    /// Adds `document`, or replaces the one with its id.
+    @discardableResult
+    public func upsert(_ document: Document) throws -> Outcome {
+        let now = Date().timeIntervalSince1970
+        let arguments: StatementArguments = [
+            document.id, document.source, document.title, document.lead, document.body,
+            document.file.size, document.file.mtime, document.file.hash, now,
+        ]
+        if let rowid = try removeFromFullText(id: document.id) {
+            try db.execute(
+                sql: """
+                    UPDATE documents SET id = ?, source = ?, title = ?, lead = ?, body = ?,
+                        size = ?, mtime = ?, hash = ?, ingested_at = ? WHERE rowid = ?
+                    """,
+                arguments: arguments + [rowid])
+            try addToFullText(rowid: rowid, document)
+            return .updated
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO documents(id, source, title, lead, body, size, mtime, hash, ingested_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: arguments)
+        try addToFullText(rowid: db.lastInsertedRowID, document)
+        return .added
+    }
+
+    /// Records a new modification time for a file whose bytes did not change.
+    public func touch(id: String, file: FileState) throws {
+        try db.execute(
+            sql: "UPDATE documents SET size = ?, mtime = ?, hash = ? WHERE id = ?",
+            arguments: [file.size, file.mtime, file.hash, id])
+    }
+
+    /// Removes a document; returns false when there was none with that id.
+    @discardableResult
+    public func remove(id: String) throws -> Bool {
+        guard let rowid = try removeFromFullText(id: id) else { return false }
+        try db.execute(sql: "DELETE FROM documents WHERE rowid = ?", arguments: [rowid])
+        return true
+    }
+
+    /// Remembers that `path` was ingested into this index.
+    public func addSource(_ path: String) throws {
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO sources(path, added_at) VALUES (?, ?)",
+            arguments: [path, Date().timeIntervalSince1970])
+    }
+
+    /// An external-content FTS5 table forgets a row only when told the exact
+    /// text it indexed, so the old text is read back from `documents` first.
+    private func removeFromFullText(id: String) throws -> Int64? {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT rowid, title, lead, body FROM documents WHERE id = ?", arguments: [id])
+        else { return nil }
+        let rowid: Int64 = row[0]
+        try db.execute(
+            sql: "INSERT INTO documents_fts(documents_fts, rowid, title, lead, body) VALUES ('delete', ?, ?, ?, ?)",
+            arguments: [rowid, row[1], row[2], row[3]])
+        return rowid
+    }
+
+    private func addToFullText(rowid: Int64, _ document: Document) throws {
+        try db.execute(
+            sql: "INSERT INTO documents_fts(rowid, title, lead, body) VALUES (?, ?, ?, ?)",
+            arguments: [rowid, document.title, document.lead, document.body])
+    }
+}
