@@ -23,6 +23,9 @@ let package = Package(
             name: "CICUShim",
             linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc")]
         ),
+        // An FTS5 auxiliary function (matched clauses per row) in C, against
+        // SQLite's extension API.
+        .target(name: "CFTS5Match", linkerSettings: [.linkedLibrary("sqlite3")]),
         // Snowball stemmers (Debian's libstemmer-dev).
         .systemLibrary(name: "CSnowball", providers: [.apt(["libstemmer-dev"])]),
 
@@ -30,7 +33,7 @@ let package = Package(
         .target(
             name: "FouilleIndex",
             dependencies: [
-                "FouilleAnalysis",
+                "FouilleAnalysis", "CFTS5Match",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -104,7 +104,11 @@ enum Lexer {
                 field = named
                 i = colon + 1
             }
-            if chars[i] == "\"", let close = chars[(i + 1)...].firstIndex(of: "\"") {
+            if chars[i] == "\"" {
+                guard let close = chars[(i + 1)...].firstIndex(of: "\"") else {
+                    i += 1  // An unbalanced quote: the rest is plain text.
+                    continue
+                }
                 pieces.append(.term(String(chars[(i + 1)..<close]), .phrase, field, negated: negated))
                 i = close + 1
                 continue

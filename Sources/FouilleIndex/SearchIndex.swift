@@ -1,3 +1,4 @@
+import CFTS5Match
 import FouilleAnalysis
 import Foundation
 import GRDB
@@ -53,6 +54,10 @@ public final class SearchIndex: Sendable {
         config.maximumReaderCount = 8
         config.prepareDatabase { db in
             db.add(tokenizer: FrenchTokenizer.self)
+            let code = fouille_register_matched_clauses(UnsafeMutableRawPointer(db.sqliteConnection))
+            guard code == SQLITE_OK else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot register matched_clauses()")
+            }
         }
         return config
     }
@@ -164,6 +169,21 @@ public final class SearchIndex: Sendable {
     public func write<T>(_ body: (IndexWriter) throws -> T) throws -> T {
         try Self.mapErrors(path: generation.file.path) {
             try pool.write { db in try body(IndexWriter(db: db)) }
+        }
+    }
+
+    /// SQLite's `quick_check` and FTS5's `integrity-check`: throws
+    /// ``IndexError/corrupt(path:reason:)`` naming what is wrong.
+    public func integrityCheck() throws {
+        let path = generation.file.path
+        try Self.mapErrors(path: path) {
+            try pool.writeWithoutTransaction { db in
+                let problems = try String.fetchAll(db, sql: "PRAGMA quick_check")
+                guard problems == ["ok"] else {
+                    throw IndexError.corrupt(path: path, reason: problems.prefix(3).joined(separator: "; "))
+                }
+                try db.execute(sql: "INSERT INTO documents_fts(documents_fts) VALUES ('integrity-check')")
+            }
         }
     }
 

@@ -50,13 +50,19 @@ public struct SearchQuery: Sendable, Equatable {
     /// The strict FTS5 expression: all clauses, none of the excluded terms.
     public var expression: String { Self.expression(all: clauses, without: excluded) }
 
-    static func expression(all clauses: [Clause], without excluded: [Term], alsoWithout dropped: Clause? = nil) -> String {
-        var expression = clauses.map(\.expression).joined(separator: " AND ")
+    static func expression(all clauses: [Clause], without excluded: [Term]) -> String {
+        joined(clauses, by: " AND ", without: excluded)
+    }
+
+    static func expression(any clauses: [Clause], without excluded: [Term]) -> String {
+        joined(clauses, by: " OR ", without: excluded)
+    }
+
+    private static func joined(_ clauses: [Clause], by separator: String, without excluded: [Term]) -> String {
+        var expression = clauses.map(\.expression).joined(separator: separator)
         if clauses.count > 1 { expression = "(" + expression + ")" }
-        var exclusions = excluded.map(\.expression)
-        if let dropped { exclusions.append(dropped.expression) }
-        if !exclusions.isEmpty {
-            expression += " NOT (" + exclusions.joined(separator: " OR ") + ")"
+        if !excluded.isEmpty {
+            expression += " NOT (" + excluded.map(\.expression).joined(separator: " OR ") + ")"
         }
         return expression
     }

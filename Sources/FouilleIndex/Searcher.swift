@@ -25,49 +25,43 @@ public struct SearchResults: Sendable, Equatable {
 extension SearchIndex {
     /// Runs a query typed by a person.
     ///
-    /// Documents containing every clause rank first. When fewer than
-    /// `offset + limit` do, the query is relaxed one clause at a time, the most
-    /// frequent clause dropped first (it says the least about what is wanted),
-    /// so a whole sentence typed into a search box still finds its document.
-    /// Clauses that match no document at all are dropped before anything runs.
-    /// Each tier is ranked by BM25 and scored by ``Ranking``; `total` counts
-    /// every document of every tier. The query runs on one read snapshot.
+    /// Documents are ranked first by how many of the query's clauses (words,
+    /// phrases, OR groups) they contain, then by BM25: documents containing
+    /// every word come first, then those containing most of them, so a whole
+    /// sentence typed into a search box still finds its document. `total`
+    /// counts every document containing at least one clause.
     ///
-    /// Snippets are computed for the hits returned only.
+    /// Clauses found in no document are dropped before anything runs (a typo
+    /// must not empty the strict tier). When the documents containing every
+    /// clause fill the page, only they are ranked: the cheap strict query
+    /// answers, and the looser one, which scores every partial match, is
+    /// not run. Both orders agree, so paging is stable across the switch.
+    ///
+    /// Snippets are computed for the hits returned only. The whole query runs
+    /// on one read snapshot.
     public func search(_ text: String, limit: Int = 10, offset: Int = 0, ranking: Ranking = .default) throws -> SearchResults {
         guard let query = queryParsers.withParser({ $0.parse(text) }) else { return .empty }
+        let offset = max(0, offset), limit = max(0, limit)
         return try read { db in
             guard let plan = try QueryPlan(query, db) else { return .empty }
-            let total = try plan.count(db)
+            let total = try plan.count(plan.looseExpression, db)
+            let strict = try plan.clauseCount == 1 || offset + limit <= plan.count(plan.strictExpression, db)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT rowid, matched_clauses(documents_fts, ?) AS matched, \(ranking.bm25) AS bm25
+                    FROM documents_fts WHERE documents_fts MATCH ?
+                    ORDER BY matched DESC, bm25, rowid LIMIT ? OFFSET ?
+                    """,
+                arguments: [
+                    plan.phraseClauses, strict ? plan.strictExpression : plan.looseExpression, limit, offset,
+                ])
             var hits: [SearchHit] = []
-            var skip = max(0, offset)
-            var want = max(0, limit)
-            for tier in plan.tiers where want > 0 && hits.count + skip < total + 1 {
-                if skip > 0 {
-                    let count = try Int.fetchOne(
-                        db, sql: "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?",
-                        arguments: [tier.expression]) ?? 0
-                    if count <= skip {
-                        skip -= count
-                        continue
-                    }
-                }
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT rowid, \(ranking.bm25) AS bm25 FROM documents_fts
-                        WHERE documents_fts MATCH ? ORDER BY bm25 LIMIT ? OFFSET ?
-                        """,
-                    arguments: [tier.expression, want, skip])
-                skip = 0
-                for row in rows {
-                    let rowid: Int64 = row[0]
-                    var hit = try Snippet.hit(db, rowid: rowid, highlighting: plan.highlightExpression)
-                    hit.rank = max(0, offset) + hits.count + 1
-                    hit.score = Ranking.score(matched: tier.matchedClauses, bm25: row[1])
-                    hits.append(hit)
-                }
-                want -= rows.count
+            for row in rows {
+                var hit = try Snippet.hit(db, rowid: row[0], highlighting: plan.highlightExpression)
+                hit.rank = offset + hits.count + 1
+                hit.score = Ranking.score(matched: row[1], bm25: row[2])
+                hits.append(hit)
             }
             return SearchResults(total: total, hits: hits)
         }
@@ -76,7 +70,10 @@ extension SearchIndex {
     /// The number of documents `text` matches, as `total` of ``search(_:limit:offset:ranking:)``.
     public func count(_ text: String) throws -> Int {
         guard let query = queryParsers.withParser({ $0.parse(text) }) else { return 0 }
-        return try read { db in try QueryPlan(query, db)?.count(db) ?? 0 }
+        return try read { db in
+            guard let plan = try QueryPlan(query, db) else { return 0 }
+            return try plan.count(plan.looseExpression, db)
+        }
     }
 
     /// The FTS5 expression a query text becomes, or nil when nothing in it is searchable.
@@ -85,75 +82,59 @@ extension SearchIndex {
     }
 }
 
-/// The order in which a query's clauses are given up, and the tiers that follow.
+/// A query made ready to run against one snapshot of the index.
 struct QueryPlan {
-    struct Tier {
-        /// Documents of this tier and of no stricter one.
-        var expression: String
-        var matchedClauses: Int
-    }
-
-    let tiers: [Tier]
-    /// All documents of all tiers.
-    let loosestExpression: String
+    /// Clauses that occur somewhere in the index.
+    let clauseCount: Int
+    /// Every clause, none of the excluded terms.
+    let strictExpression: String
+    /// Any clause, none of the excluded terms.
+    let looseExpression: String
     /// Every positive term, so that snippets mark all the words found.
     let highlightExpression: String
+    /// For `matched_clauses()`: the clause of each phrase of the expressions, in order.
+    let phraseClauses: String
 
     /// Nil when no clause matches any document.
     init?(_ query: SearchQuery, _ db: Database) throws {
-        var frequencies: [Int] = []
-        for clause in query.clauses {
-            frequencies.append(try Self.documentFrequency(of: clause, db))
+        var clauses: [SearchQuery.Clause] = []
+        for clause in query.clauses where try Self.occurs(clause, db) {
+            clauses.append(clause)
         }
-        // Rarest first; a clause found nowhere cannot help any document.
-        let clauses = zip(query.clauses, frequencies)
-            .filter { $0.1 > 0 }
-            .enumerated()
-            .sorted { ($0.element.1, $0.offset) < ($1.element.1, $1.offset) }
-            .map(\.element.0)
         guard !clauses.isEmpty else { return nil }
-        let n = clauses.count
-        tiers = (0..<n).map { k in
-            Tier(
-                expression: SearchQuery.expression(
-                    all: Array(clauses[0..<(n - k)]), without: query.excluded,
-                    alsoWithout: k > 0 ? clauses[n - k] : nil),
-                matchedClauses: n - k)
-        }
-        loosestExpression = SearchQuery.expression(all: [clauses[0]], without: query.excluded)
+        clauseCount = clauses.count
+        strictExpression = SearchQuery.expression(all: clauses, without: query.excluded)
+        looseExpression = SearchQuery.expression(any: clauses, without: query.excluded)
         highlightExpression = clauses.map(\.expression).joined(separator: " OR ")
-    }
-
-    func count(_ db: Database) throws -> Int {
-        try Int.fetchOne(
-            db, sql: "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?",
-            arguments: [loosestExpression]) ?? 0
-    }
-
-    /// An estimate from FTS5's vocabulary, good enough to order clauses: a
-    /// phrase is as rare as its rarest word, an OR as common as its parts
-    /// together. Exact for single words, which most queries are.
-    static func documentFrequency(of clause: SearchQuery.Clause, _ db: Database) throws -> Int {
-        var total = 0
-        for term in clause.alternatives {
-            switch term.kind {
-            case .prefix:
-                let prefix = term.terms.last ?? ""
-                let found = try Int.fetchOne(
-                    db, sql: "SELECT doc FROM documents_vocab WHERE term >= ? AND term < ? LIMIT 1",
-                    arguments: [prefix, prefix + "\u{10FFFF}"])
-                // Unknown breadth: plan it as common, so it is given up first.
-                total += found == nil ? 0 : Int(Int32.max)
-            case .word, .phrase:
-                var rarest = Int.max
-                for word in term.terms {
-                    let documents = try Int.fetchOne(
-                        db, sql: "SELECT doc FROM documents_vocab WHERE term = ?", arguments: [word]) ?? 0
-                    rarest = min(rarest, documents)
-                }
-                total += rarest == Int.max ? 0 : rarest
-            }
+        var phrases: [Int] = []
+        for (number, clause) in clauses.enumerated() {
+            phrases += Array(repeating: number, count: clause.alternatives.count)
         }
-        return total
+        phrases += Array(repeating: -1, count: query.excluded.count)
+        phraseClauses = phrases.map(String.init).joined(separator: ",")
+    }
+
+    func count(_ expression: String, _ db: Database) throws -> Int {
+        try Int.fetchOne(
+            db, sql: "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", arguments: [expression]) ?? 0
+    }
+
+    /// Whether any alternative of the clause could match: each of its words
+    /// is in FTS5's vocabulary (a prefix: some word starts with it).
+    static func occurs(_ clause: SearchQuery.Clause, _ db: Database) throws -> Bool {
+        for term in clause.alternatives {
+            var present = true
+            for (position, word) in term.terms.enumerated() where present {
+                let isPrefix = term.kind == .prefix && position == term.terms.count - 1
+                present = try Bool.fetchOne(
+                    db,
+                    sql: isPrefix
+                        ? "SELECT 1 FROM documents_vocab WHERE term >= ? AND term < ? LIMIT 1"
+                        : "SELECT 1 FROM documents_vocab WHERE term = ? AND ? IS NOT NULL",
+                    arguments: [word, word + "\u{10FFFF}"]) ?? false
+            }
+            if present { return true }
+        }
+        return false
     }
 }

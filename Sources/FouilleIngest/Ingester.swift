@@ -1,0 +1,268 @@
+import FouilleIndex
+import Foundation
+import Logging
+
+/// How `fouille ingest` treats a folder.
+public struct IngestOptions: Sendable {
+    /// Remove documents whose files are gone from the folders walked.
+    public var prune = false
+    public var followSymlinks = false
+    /// Larger files are refused (an article is a few kilobytes; a 1 GB log is not one).
+    public var maximumFileSize: Int64 = 10 * 1_048_576
+    public var markers: BoilerplateMarkers = .french
+    /// A batch is committed once it holds this many files or bytes, whichever
+    /// comes first: a killed run loses at most one batch, and a transaction
+    /// per file would be an fsync per file.
+    public var batchFiles = 500
+    public var batchBytes: Int64 = 16 * 1_048_576
+
+    public init() {}
+}
+
+/// Why a whole ingest could not run (one bad file never stops it).
+public enum IngestError: Error, CustomStringConvertible {
+    case notAFolder(String)
+
+    public var description: String {
+        switch self {
+        case .notAFolder(let path): return "\(path) is not a folder (fouille ingest takes folders of .txt articles)"
+        }
+    }
+}
+
+/// Walks folders of articles into an index, incrementally.
+///
+/// An unchanged file (same size and modification time, or else same bytes)
+/// is not analysed again; a changed one replaces its document; with
+/// ``IngestOptions/prune`` documents whose files are gone are removed. Work is
+/// committed in batches, so a run killed at any point leaves every batch
+/// committed before it, and the next run completes the rest.
+public final class Ingester {
+    private let index: SearchIndex
+    private let options: IngestOptions
+    private let logger: Logger
+    private let progress: ((IngestProgress) -> Void)?
+    private let parser: ArticleParser
+
+    public init(index: SearchIndex, options: IngestOptions = IngestOptions(), logger: Logger,
+                progress: ((IngestProgress) -> Void)? = nil) {
+        self.index = index
+        self.options = options
+        self.logger = logger
+        self.progress = progress
+        self.parser = ArticleParser(markers: options.markers)
+    }
+
+    /// Ingests each folder in turn.
+    public func run(_ folders: [String]) throws -> IngestSummary {
+        let start = Date()
+        let roots = try folders.map(Self.absoluteFolder)
+        var summary = IngestSummary()
+        var walks: [(root: String, walk: DirectoryWalker.Result)] = []
+        for root in roots {
+            let walk = DirectoryWalker(followSymlinks: options.followSymlinks).walk(root)
+            summary.skipped += walk.skipped
+            for problem in walk.problems {
+                logger.warning("\(problem.path): \(problem.reason)")
+                if problem.failed { summary.failed += 1 } else { summary.skipped += 1 }
+            }
+            walks.append((root, walk))
+        }
+        var tracker = ProgressTracker(
+            filesTotal: walks.reduce(0) { $0 + $1.walk.candidates.count },
+            bytesTotal: walks.reduce(0) { $0 + $1.walk.candidates.reduce(0) { $0 + $1.size } },
+            start: start, report: progress)
+        for (root, walk) in walks {
+            try ingest(walk.candidates, from: root, into: &summary, tracker: &tracker)
+            if options.prune {
+                summary.removed += try prune(root, keeping: Set(walk.candidates.map(\.id)))
+            }
+        }
+        summary.seconds = Date().timeIntervalSince(start)
+        return summary
+    }
+
+    static func absoluteFolder(_ path: String) throws -> String {
+        let url = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw IngestError.notAFolder(path)
+        }
+        return url.path
+    }
+
+    /// What to do with one file, decided outside the write transaction.
+    private enum Change {
+        case upsert(Document)
+        case touch(id: String, FileState)
+    }
+
+    private func ingest(_ candidates: [DirectoryWalker.Candidate], from root: String,
+                        into summary: inout IngestSummary, tracker: inout ProgressTracker) throws {
+        let known = try index.fileStates(source: root)
+        var batch: [Change] = []
+        var batchBytes: Int64 = 0
+
+        func commit() throws {
+            guard !batch.isEmpty else { return }
+            let changes = batch
+            let outcomes = try index.write { writer -> [IndexWriter.Outcome?] in
+                try writer.addSource(root)
+                return try changes.map { change in
+                    switch change {
+                    case .upsert(let document): return try writer.upsert(document)
+                    case .touch(let id, let state): try writer.touch(id: id, file: state); return nil
+                    }
+                }
+            }
+            for outcome in outcomes {
+                switch outcome {
+                case .added: summary.added += 1
+                case .updated: summary.updated += 1
+                case nil: summary.unchanged += 1
+                }
+            }
+            batch.removeAll(keepingCapacity: true)
+            batchBytes = 0
+        }
+
+        for candidate in candidates {
+            defer { tracker.advance(bytes: candidate.size) }
+            if let old = known[candidate.id], old.size == candidate.size, old.mtime == candidate.mtime {
+                summary.unchanged += 1
+                continue
+            }
+            switch read(candidate) {
+            case .failure(let reason):
+                logger.error("\(candidate.path): \(reason)")
+                summary.failed += 1
+            case .skip(let reason):
+                logger.warning("\(candidate.path): \(reason)")
+                summary.skipped += 1
+            case .success(let bytes, let text):
+                summary.bytes += Int64(bytes.count)
+                let state = FileState(size: Int64(bytes.count), mtime: candidate.mtime, hash: ContentHash.of(bytes))
+                if let old = known[candidate.id], old.hash == state.hash {
+                    batch.append(.touch(id: candidate.id, state))
+                } else {
+                    let article = parser.parse(text)
+                    batch.append(.upsert(Document(
+                        id: candidate.id, source: root, title: article.title, lead: article.lead,
+                        body: article.body, file: state)))
+                }
+                batchBytes += Int64(bytes.count)
+                if batch.count >= options.batchFiles || batchBytes >= options.batchBytes { try commit() }
+            }
+        }
+        try commit()
+        if known.isEmpty && candidates.isEmpty {
+            try index.write { try $0.addSource(root) }
+        }
+    }
+
+    private enum ReadOutcome {
+        case success([UInt8], String)
+        case skip(String)
+        case failure(String)
+    }
+
+    private func read(_ candidate: DirectoryWalker.Candidate) -> ReadOutcome {
+        let limit = options.maximumFileSize
+        if candidate.size > limit {
+            return .failure("larger than the \(Self.megabytes(limit)) size limit (\(Self.megabytes(candidate.size))), skipped")
+        }
+        let bytes: [UInt8]
+        switch FileReader.read(candidate.path, limit: limit) {
+        case .success(let read): bytes = read
+        case .failure(let error): return .failure(error.description)
+        }
+        if bytes.count > limit {
+            return .failure("grew past the \(Self.megabytes(limit)) size limit while read, skipped")
+        }
+        switch TextDecoder.decode(bytes) {
+        case .binary(let reason):
+            return .failure("\(reason), not indexed")
+        case .text(let text, let warning):
+            if text.allSatisfy(\.isWhitespace) { return .skip("empty file, skipped") }
+            if let warning { logger.warning("\(candidate.path): \(warning)") }
+            return .success(bytes, text)
+        }
+    }
+
+    /// Removes the documents of `root` whose files were not found.
+    private func prune(_ root: String, keeping present: Set<String>) throws -> Int {
+        let gone = try index.fileStates(source: root).keys.filter { !present.contains($0) }.sorted()
+        var removed = 0
+        for chunk in stride(from: 0, to: gone.count, by: max(1, options.batchFiles)) {
+            let ids = gone[chunk..<min(gone.count, chunk + options.batchFiles)]
+            removed += try index.write { writer in try ids.filter { try writer.remove(id: $0) }.count }
+        }
+        return removed
+    }
+
+    static func megabytes(_ bytes: Int64) -> String {
+        let mb = Double(bytes) / 1_048_576
+        return mb >= 10 || mb == mb.rounded() ? "\(Int(mb.rounded())) MB" : String(format: "%.1f MB", mb)
+    }
+}
+
+/// Reports progress at most four times a second.
+struct ProgressTracker {
+    let filesTotal: Int
+    let bytesTotal: Int64
+    let start: Date
+    let report: ((IngestProgress) -> Void)?
+    var filesDone = 0
+    var bytesDone: Int64 = 0
+    var lastReport = Date.distantPast
+
+    mutating func advance(bytes: Int64) {
+        filesDone += 1
+        bytesDone += bytes
+        guard let report else { return }
+        let now = Date()
+        if now.timeIntervalSince(lastReport) >= 0.25 || filesDone == filesTotal {
+            lastReport = now
+            report(IngestProgress(
+                filesDone: filesDone, filesTotal: filesTotal, bytesDone: bytesDone,
+                bytesTotal: bytesTotal, seconds: now.timeIntervalSince(start)))
+        }
+    }
+}
+
+/// Reads a whole file with POSIX calls, so that every failure has its errno.
+enum FileReader {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func read(_ path: String, limit: Int64) -> Result<[UInt8], Failure> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(Failure(description: reason(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return .failure(Failure(description: reason(errno))) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { return .failure(Failure(description: "not a regular file")) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(min(Int64(info.st_size), limit)) + 1)
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while Int64(bytes.count) <= limit {
+            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(Failure(description: reason(errno)))
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return .success(bytes)
+    }
+
+    static func reason(_ code: Int32) -> String {
+        switch code {
+        case ENOENT: return "vanished before it could be read"
+        case EACCES, EPERM: return "unreadable: permission denied"
+        default: return "unreadable: \(String(cString: strerror(code)))"
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import FouilleIndex
+import FouilleIngest
+import Foundation
+import Logging
+
+/// `fouille ingest`: folders of articles into the index.
+struct Ingest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Add the .txt articles of folders to the index, incrementally.",
+        discussion: """
+            Each .txt file is one article: line 1 the title, line 2 the lead, the rest \
+            the body. The body is cut at the first line that is exactly a boilerplate \
+            marker ("À regarder", "Lire aussi", "Commentaires"…; see --markers). A \
+            document's id is its path relative to the folder given.
+
+            Unchanged files are not read again; changed files replace their document. \
+            Work is committed in batches: a run that is interrupted keeps what it \
+            committed, and running it again completes the rest.
+
+            Bad files never stop the run: each is named on standard error with the \
+            reason. Files not valid UTF-8 are read as Windows-1252 or have their bad \
+            bytes replaced, with a warning. Binary, unreadable and oversized files \
+            are not indexed and count as failed.
+
+            Prints a summary: added= updated= unchanged= removed= skipped= failed=. \
+            Exit status: 0 all went well, 1 some files failed, 2 fatal error.
+            """)
+
+    @OptionGroup var indexOption: IndexOption
+
+    @Flag(help: "Remove documents whose files are gone from the folders given.")
+    var prune = false
+
+    @Flag(help: "Follow symbolic links to files and folders (loops are walked once).")
+    var followSymlinks = false
+
+    @Option(help: ArgumentHelp("Refuse files larger than this many megabytes.", valueName: "MB"))
+    var maxFileSize: Double = 10
+
+    @Option(
+        help: ArgumentHelp(
+            "Read boilerplate markers from a file (one per line, # comments) instead of the built-in French list.",
+            valueName: "file"))
+    var markers: String?
+
+    @Flag(help: "Index whole bodies: cut nothing.")
+    var noMarkers = false
+
+    @Flag(name: .shortAndLong, help: "Print nothing when all went well (for cron).")
+    var quiet = false
+
+    @Argument(help: ArgumentHelp("Folders of .txt articles.", valueName: "dir"))
+    var folders: [String]
+
+    func validate() throws {
+        guard maxFileSize > 0 else { throw ValidationError("--max-file-size must be positive") }
+        guard markers == nil || !noMarkers else { throw ValidationError("--markers and --no-markers exclude each other") }
+    }
+
+    func run() throws {
+        var options = IngestOptions()
+        options.prune = prune
+        options.followSymlinks = followSymlinks
+        options.maximumFileSize = Int64(maxFileSize * 1_048_576)
+        if noMarkers { options.markers = .none }
+        if let markers {
+            guard let data = FileManager.default.contents(atPath: markers) else {
+                throw Terminal.fail(CommandError("cannot read the markers file \(markers)"))
+            }
+            options.markers = BoilerplateMarkers(fileContents: String(decoding: data, as: UTF8.self))
+        }
+        let logger = Logger(label: "fouille.ingest") { _ in TerminalLogHandler() }
+        let summary: IngestSummary
+        do {
+            let index = try SearchIndex.open(indexOption.location, creating: true)
+            var report: ((IngestProgress) -> Void)?
+            if Terminal.standardErrorIsTerminal && !quiet { report = { Self.showProgress($0) } }
+            summary = try Ingester(index: index, options: options, logger: logger, progress: report).run(folders)
+            ProgressLine.clear()
+            try index.close()
+        } catch {
+            ProgressLine.clear()
+            throw Terminal.fail(error)
+        }
+        if !quiet || summary.failed > 0 {
+            print(
+                "\(summary.counts) in \(String(format: "%.2f", summary.seconds)) s"
+                    + " (\(String(format: "%.1f", summary.megabytesPerSecond)) MB/s)")
+        }
+        if summary.failed > 0 { throw ExitCode(1) }
+    }
+
+    static func showProgress(_ progress: IngestProgress) {
+        let mb = { (bytes: Int64) in String(format: "%.1f", Double(bytes) / 1_048_576) }
+        var line = "\(progress.filesDone)/\(progress.filesTotal) files, \(mb(progress.bytesDone))/\(mb(progress.bytesTotal)) MB, "
+            + String(format: "%.1f MB/s", progress.megabytesPerSecond)
+        if let left = progress.secondsLeft {
+            line += String(format: ", %d:%02d left", Int(left) / 60, Int(left) % 60)
+        }
+        ProgressLine.show(line)
+    }
+}
+

@@ -1,0 +1,101 @@
+import FouilleIndex
+import XCTest
+
+/// Ranking, relaxation, paging and the operators, on a real index.
+final class SearcherTests: XCTestCase {
+    func testExclusionOrAndFields() throws {
+        let f = try IndexFixture()
+        XCTAssertEqual(Set(try f.ids("été")).count, 3)
+        XCTAssertEqual(Set(try f.ids("été -bretagne")), ["2025/07/caledonie.txt", "2025/05/aviation.txt"])
+        XCTAssertEqual(Set(try f.ids("été NOT bretagne")), ["2025/07/caledonie.txt", "2025/05/aviation.txt"])
+        XCTAssertEqual(Set(try f.ids("inflation OR tourisme")), ["2025/04/economie.txt", "2025/06/tourisme.txt"])
+        XCTAssertEqual(try f.ids("title:bretagne"), ["2025/06/tourisme.txt"])
+        XCTAssertEqual(try f.ids("title:campings"), [])
+        XCTAssertEqual(try f.ids("body:campings"), ["2025/06/tourisme.txt"])
+        XCTAssertEqual(try f.ids("lead:\"banque centrale\""), ["2025/04/economie.txt"])
+        XCTAssertEqual(try f.ids("-bretagne"), [], "only exclusions match nothing")
+    }
+
+    func testDocumentsWithAllWordsComeFirstThenMost() throws {
+        let f = try IndexFixture([
+            ("all.txt", "Grève des contrôleurs aériens", "Les vols annulés à Marseille", "La grève touche les aéroports du sud."),
+            ("two.txt", "Grève à la SNCF", "Des trains annulés", "Les contrôleurs de la SNCF cessent le travail."),
+            ("one.txt", "Marseille sous la pluie", "Orages sur la Provence", "Des vols retardés à Marignane."),
+            ("none.txt", "Récolte de lavande", "Les producteurs satisfaits", "La saison a été bonne dans le Vaucluse."),
+        ])
+        let results = try f.index.search("grève des contrôleurs aériens à Marseille", limit: 10)
+        XCTAssertEqual(results.hits.first?.id, "all.txt")
+        XCTAssertEqual(Array(results.hits.map(\.id).prefix(2)), ["all.txt", "two.txt"], "two words before one")
+        XCTAssertFalse(results.hits.map(\.id).contains("none.txt"))
+        XCTAssertEqual(results.total, results.hits.count)
+        let scores = results.hits.map(\.score)
+        XCTAssertEqual(scores, scores.sorted(by: >), "scores fall with rank")
+        XCTAssertEqual(results.hits.map(\.rank), Array(1...results.hits.count))
+    }
+
+    func testAWordFoundNowhereDoesNotHideTheOthers() throws {
+        let f = try IndexFixture()
+        XCTAssertEqual(try f.ids("inflation xyzzyplugh"), ["2025/04/economie.txt"])
+    }
+
+    func testPagingWalksTheSameListAsOneBigPage() throws {
+        var documents: [(id: String, title: String, lead: String, body: String)] = []
+        for i in 0..<30 {
+            let extra = i % 3 == 0 ? " Le port de Brest accueille la flotte." : ""
+            documents.append(("doc\(i).txt", "Météo du jour \(i)", "Pluie sur la Bretagne", "Des averses sont attendues à Rennes." + extra))
+        }
+        let f = try IndexFixture(documents)
+        let whole = try f.index.search("pluie brest", limit: 100)
+        XCTAssertEqual(whole.total, 30)
+        XCTAssertEqual(whole.hits.count, 30)
+        XCTAssertTrue(whole.hits.prefix(10).allSatisfy { Int($0.id.dropFirst(3).dropLast(4))! % 3 == 0 }, "documents with both words first")
+        var paged: [String] = []
+        for offset in stride(from: 0, to: 35, by: 7) {
+            let page = try f.index.search("pluie brest", limit: 7, offset: offset)
+            XCTAssertEqual(page.total, 30)
+            XCTAssertEqual(page.hits.first?.rank, page.hits.isEmpty ? nil : offset + 1)
+            paged += page.hits.map(\.id)
+        }
+        XCTAssertEqual(paged, whole.hits.map(\.id))
+        XCTAssertEqual(try f.index.count("pluie brest"), 30)
+    }
+
+    func testTitleWeighsMoreThanBody() throws {
+        let f = try IndexFixture([
+            ("body.txt", "Conseil municipal", "Séance ordinaire", "Il a été question du budget et de la piscine."),
+            ("title.txt", "La piscine rouvre", "Travaux terminés", "Les nageurs retrouvent le bassin."),
+        ])
+        XCTAssertEqual(try f.ids("piscine"), ["title.txt", "body.txt"])
+    }
+
+    /// Nothing a person can type is a syntax error or reaches SQLite raw.
+    func testHostileQueriesNeverFail() throws {
+        let f = try IndexFixture()
+        let hostile = [
+            "\"unbalanced", "NEAR(", "NEAR(coree nord", "*", "-", ":", "AND OR", ")", "(", "\"\"", "\"",
+            "title:", "title:\"", "-\"", "OR", "NOT", "coree OR", "OR coree", "a* OR -b*", "^coree", "coree^2",
+            "{title lead}: coree", "col:coree", "\u{1F600}\u{1F1EB}\u{1F1F7}", "🙂 corée 🙂", "\0coree", "\u{7}\u{1B}[2J",
+            "' OR 1=1 --", "\"; DROP TABLE documents; --", "coree\"*", "***coree", "-*", "+coree", "co\"ree",
+            String(repeating: "corée ", count: 2000), String(repeating: "x", count: 10_000),
+            String(repeating: "(", count: 500), String(repeating: "\"a\" ", count: 300),
+            String((0..<3000).map { _ in Character(Unicode.Scalar(UInt8.random(in: 0x21...0x7E))) }),
+        ]
+        for query in hostile {
+            XCTAssertNoThrow(try f.index.search(query, limit: 5), "query: \(query.prefix(40))")
+            XCTAssertNoThrow(try f.index.count(query))
+        }
+        XCTAssertEqual(try f.ids("🙂 corée 🙂"), ["2025/08/poutine-kim.txt"])
+        XCTAssertEqual(try f.ids("NEAR(coree"), ["2025/08/poutine-kim.txt"])
+        XCTAssertEqual(try f.index.documentCount(), 5, "nothing was dropped")
+    }
+
+    func testSnippetsMarkEveryMatchedWordAndStayOnOneLine() throws {
+        let f = try IndexFixture([
+            ("a.txt", "Élections", "Le scrutin", "Premier paragraphe sur le vote.\nSecond\tparagraphe : les électeurs votent dimanche."),
+        ])
+        let hit = try XCTUnwrap(f.index.search("électeurs dimanche").hits.first)
+        XCTAssertEqual(hit.snippet.matches, ["électeurs", "dimanche"])
+        XCTAssertFalse(hit.snippet.rendered().contains("\n"))
+        XCTAssertFalse(hit.snippet.rendered().contains("\t"))
+    }
+}
