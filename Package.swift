@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "fouille", targets: ["fouille"]),
+        .executable(name: "fouille-bench", targets: ["FouilleBench"]),
         .library(name: "FouilleAnalysis", targets: ["FouilleAnalysis"]),
         .library(name: "FouilleIndex", targets: ["FouilleIndex"]),
     ],
@@ -50,6 +51,12 @@ let package = Package(
                 "FouilleAnalysis", "FouilleIndex", "FouilleIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "FouilleBench",
+            dependencies: [
+                "FouilleIndex", "FouilleIngest", .product(name: "Logging", package: "swift-log"),
             ]
         ),
 

@@ -12,13 +12,22 @@ import GRDB
 ///   query planning.
 /// - `meta`: key/value facts about the generation (number, build time).
 /// - `sources`: the folders ingested into this index, for rebuilds.
+/// The analysis an index is built with.
+public enum TextTokenizer: String, Sendable {
+    /// Fouille's French analysis (the default, and what the query parser expects).
+    case french
+    /// SQLite's plain `unicode61` with diacritics removed: the baseline
+    /// benchmarks compare against.
+    case unicode61 = "unicode61 remove_diacritics 2"
+}
+
 enum Schema {
     /// `PRAGMA application_id`: "Foui". A file without it is not ours.
     static let applicationID: Int32 = 0x466F_7569
     /// `PRAGMA user_version`: bumped whenever a change makes older files unreadable.
     static let version = 1
 
-    static func create(_ db: Database, generation: Int) throws {
+    static func create(_ db: Database, generation: Int, tokenizer: TextTokenizer = .french) throws {
         try db.execute(sql: """
             CREATE TABLE documents(
                 rowid INTEGER PRIMARY KEY,
@@ -36,7 +45,7 @@ enum Schema {
             CREATE VIRTUAL TABLE documents_fts USING fts5(
                 title, lead, body,
                 content='documents', content_rowid='rowid',
-                tokenize='french'
+                tokenize='\(tokenizer.rawValue)'
             );
             CREATE VIRTUAL TABLE documents_vocab USING fts5vocab(documents_fts, 'row');
             CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -30,13 +30,16 @@ public final class SearchIndex: Sendable {
     ///   - creating: when there is no index yet, create the folder and a first
     ///     generation (ingest does; search does not).
     ///   - readOnly: open without write access (searching).
-    public static func open(_ location: IndexLocation, creating: Bool = false, readOnly: Bool = false) throws -> SearchIndex {
+    ///   - tokenizer: the analysis of a newly created index.
+    public static func open(
+        _ location: IndexLocation, creating: Bool = false, readOnly: Bool = false, tokenizer: TextTokenizer = .french
+    ) throws -> SearchIndex {
         let generation: Generation
         do {
             generation = try location.currentGeneration()
         } catch IndexError.missing(let path) where creating {
             _ = path
-            generation = try createFirstGeneration(location)
+            generation = try createFirstGeneration(location, tokenizer: tokenizer)
         }
         try check(generation.file.path)
         let pool = try mapErrors(path: generation.file.path) {
@@ -74,7 +77,7 @@ public final class SearchIndex: Sendable {
         }
     }
 
-    private static func createFirstGeneration(_ location: IndexLocation) throws -> Generation {
+    private static func createFirstGeneration(_ location: IndexLocation, tokenizer: TextTokenizer) throws -> Generation {
         do {
             try FileManager.default.createDirectory(at: location.folder, withIntermediateDirectories: true)
         } catch {
@@ -91,7 +94,7 @@ public final class SearchIndex: Sendable {
             try queue.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
                 try db.inTransaction {
-                    try Schema.create(db, generation: generation.number)
+                    try Schema.create(db, generation: generation.number, tokenizer: tokenizer)
                     return .commit
                 }
             }

@@ -21,34 +21,76 @@ public struct ArticleParser: Sendable {
     }
 
     public func parse(_ text: String) -> Article {
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline })
-            .lazy.map(Self.normalise).drop(while: \.isEmpty).makeIterator()
-        let title = lines.next() ?? ""
-        let lead = lines.next() ?? ""
-        var body: [String] = []
-        while let line = lines.next() {
-            if markers.isMarker(line) { break }
-            if !line.isEmpty { body.append(line) }
-        }
-        return Article(title: title, lead: lead, body: body.joined(separator: "\n"))
+        var text = text
+        return text.withUTF8(parse)
     }
 
-    /// One line with its whitespace runs (tabs, no-break spaces too) made one
-    /// space, and trimmed.
-    static func normalise<S: StringProtocol>(_ line: S) -> String {
-        var result = ""
-        result.reserveCapacity(line.utf8.count)
-        var pendingSpace = false
-        for c in line {
-            if c.isWhitespace {
-                pendingSpace = !result.isEmpty
-            } else {
-                if pendingSpace { result.append(" ") }
-                pendingSpace = false
-                result.append(c)
+    /// Works on UTF-8 bytes: articles are long and Character-by-Character
+    /// string handling would cost more than the French analysis itself.
+    func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Article {
+        var title: String?
+        var lead: String?
+        var body: [UInt8] = []
+        body.reserveCapacity(bytes.count)
+        var line: [UInt8] = []
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+            Self.normalise(UnsafeBufferPointer(rebasing: bytes[start..<end]), into: &line)
+            start = end + 1
+            if title == nil {
+                if !line.isEmpty { title = String(decoding: line, as: UTF8.self) }
+            } else if lead == nil {
+                lead = String(decoding: line, as: UTF8.self)
+            } else if !line.isEmpty {
+                if line.count <= markers.longestMarker, markers.isMarker(String(decoding: line, as: UTF8.self)) { break }
+                if !body.isEmpty { body.append(0x0A) }
+                body.append(contentsOf: line)
             }
         }
-        return result
+        return Article(title: title ?? "", lead: lead ?? "", body: String(decoding: body, as: UTF8.self))
+    }
+
+    /// One line with its whitespace runs (tabs, no-break and other Unicode
+    /// spaces too) made one ASCII space, and trimmed.
+    static func normalise<S: StringProtocol>(_ line: S) -> String {
+        var line = String(line)
+        var normalised: [UInt8] = []
+        line.withUTF8 { normalise($0, into: &normalised) }
+        return String(decoding: normalised, as: UTF8.self)
+    }
+
+    static func normalise(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        var pendingSpace = false
+        var i = 0
+        while i < bytes.count {
+            let width = whitespaceWidth(bytes, at: i)
+            if width > 0 {
+                pendingSpace = !out.isEmpty
+                i += width
+                continue
+            }
+            if pendingSpace { out.append(0x20) }
+            pendingSpace = false
+            out.append(bytes[i])
+            i += 1
+        }
+    }
+
+    /// The length of the whitespace character at `i`, or 0.
+    @inline(__always)
+    static func whitespaceWidth(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Int {
+        switch b[i] {
+        case 0x20, 0x09, 0x0B, 0x0C, 0x0D: return 1
+        case 0xC2 where i + 1 < b.count && (b[i + 1] == 0xA0 || b[i + 1] == 0x85): return 2  // NBSP, NEL
+        case 0xE2 where i + 2 < b.count && b[i + 1] == 0x80 && ((0x80...0x8A).contains(b[i + 2]) || b[i + 2] == 0xAF || b[i + 2] == 0xA8 || b[i + 2] == 0xA9):
+            return 3  // en/em/thin spaces, narrow NBSP, line and paragraph separators
+        case 0xE2 where i + 2 < b.count && b[i + 1] == 0x81 && b[i + 2] == 0x9F: return 3  // medium math space
+        case 0xE3 where i + 2 < b.count && b[i + 1] == 0x80 && b[i + 2] == 0x80: return 3  // ideographic space
+        default: return 0
+        }
     }
 }
 
@@ -57,8 +99,13 @@ public struct ArticleParser: Sendable {
 public struct BoilerplateMarkers: Sendable, Equatable {
     public private(set) var markers: Set<String>
 
+    /// Lines longer than this (in UTF-8 bytes) cannot be a marker.
+    public let longestMarker: Int
+
     public init<S: Sequence>(_ markers: S) where S.Element == String {
         self.markers = Set(markers.map(Self.key).filter { !$0.isEmpty })
+        // Upper case can take more bytes than lower case; a trailing colon too.
+        longestMarker = (self.markers.map(\.utf8.count).max() ?? 0) * 2 + 4
     }
 
     /// Reads markers from a file's text: one per line, `#` starts a comment line.
@@ -69,7 +116,7 @@ public struct BoilerplateMarkers: Sendable, Equatable {
     }
 
     public func isMarker(_ line: String) -> Bool {
-        !markers.isEmpty && line.count < 64 && markers.contains(Self.key(line))
+        !markers.isEmpty && line.utf8.count <= longestMarker && markers.contains(Self.key(line))
     }
 
     static func key(_ line: String) -> String {
