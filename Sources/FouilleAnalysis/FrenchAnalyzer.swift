@@ -2,7 +2,7 @@
 ///
 /// 1. ``WordSegmenter``: ICU word breaks; words and numbers, no punctuation.
 /// 2. ``ElisionStage``: `l’Ukraine` → `Ukraine`.
-/// 3. ``CompoundStage``: `O’Neill` → `O`, `Neill` (ICU already splits hyphens).
+/// 3. ``CompoundStage``: `O’Neill` → `O`, `Neill`; `@Elysee` → `Elysee` (ICU splits hyphens).
 /// 4. ``FoldingStage``: `Corée` → `coree`, `œuvre` → `oeuvre`.
 /// 5. ``StopWordStage``: drops `le`, `de`, `qui`…
 /// 6. ``StemStage``: Snowball French, `evenements` → `even`.

@@ -4,7 +4,8 @@ import CICUShim
 ///
 /// ICU knows where French words end: it keeps `aujourd'hui`, `l’Élysée` and
 /// `3,5` whole and splits `États-Unis` at the hyphen. Spaces, punctuation,
-/// symbols and emoji are not words and are not reported.
+/// symbols and emoji are not words and are not reported, save `@`, which ICU
+/// keeps in words for e-mail addresses (``CompoundStage`` splits there).
 /// Not thread-safe: each analyzer owns one.
 public final class WordSegmenter {
     /// A word found by the segmenter: its byte range and whether it is a number.

@@ -53,7 +53,8 @@ struct IngestBenchmark {
             let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
             let summary = try Ingester(index: index, logger: logger).run([corpus])
             try index.checkpoint()
-            let bytes = (try? FileManager.default.attributesOfItem(atPath: index.generation.file.path)[.size] as? Int64) ?? 0
+            let attributes = try? FileManager.default.attributesOfItem(atPath: index.generation.file.path)
+            let bytes = (attributes?[.size] as? NSNumber)?.int64Value
             try index.close()
             try? FileManager.default.removeItem(at: folder)
             return Run(seconds: summary.seconds, bytes: summary.bytes, documents: summary.added, indexBytes: bytes ?? 0)

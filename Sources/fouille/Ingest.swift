@@ -47,6 +47,9 @@ struct Ingest: ParsableCommand {
     @Flag(help: "Index whole bodies: cut nothing.")
     var noMarkers = false
 
+    @Option(help: ArgumentHelp("Commit after this many files (a killed run loses at most one batch).", valueName: "n"))
+    var batchFiles = 500
+
     @Flag(name: .shortAndLong, help: "Print nothing when all went well (for cron).")
     var quiet = false
 
@@ -54,6 +57,7 @@ struct Ingest: ParsableCommand {
     var folders: [String]
 
     func validate() throws {
+        guard batchFiles > 0 else { throw ValidationError("--batch-files must be positive") }
         guard maxFileSize > 0 else { throw ValidationError("--max-file-size must be positive") }
         guard markers == nil || !noMarkers else { throw ValidationError("--markers and --no-markers exclude each other") }
     }
@@ -62,6 +66,7 @@ struct Ingest: ParsableCommand {
         var options = IngestOptions()
         options.prune = prune
         options.followSymlinks = followSymlinks
+        options.batchFiles = batchFiles
         options.maximumFileSize = Int64(maxFileSize * 1_048_576)
         if noMarkers { options.markers = .none }
         if let markers {

@@ -1,5 +1,7 @@
 /// Splits words that ICU kept whole around an apostrophe into their parts:
-/// `O’Neill` → `O`, `Neill`; `entr'ouvert` → `entr`, `ouvert`.
+/// `O’Neill` → `O`, `Neill`; `entr'ouvert` → `entr`, `ouvert`. Likewise at
+/// `@`, which ICU counts as a letter (for e-mail addresses) though UAX #29
+/// does not: `@Elysee` → `Elysee`, a lone `@` → nothing.
 ///
 /// Hyphenated compounds (`États-Unis`, `Kim Jong-un`) need no help: ICU already
 /// splits them, and their parts come out as consecutive tokens, so the phrase
@@ -22,22 +24,22 @@ public struct CompoundStage: SpanStage, Sendable {
     public func apply(
         _ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ emit: (Range<Int>) -> Bool
     ) -> Bool {
-        var apostrophes: [(at: Int, length: Int)] = []
+        var separators: [(at: Int, length: Int)] = []
         var i = range.lowerBound
         while i < range.upperBound {
-            let length = Apostrophe.length(in: text, at: i, end: range.upperBound)
+            let length = text[i] == 0x40 ? 1 : Apostrophe.length(in: text, at: i, end: range.upperBound)
             if length > 0 {
-                apostrophes.append((i, length))
+                separators.append((i, length))
                 i += length
             } else {
                 i += 1
             }
         }
-        if apostrophes.isEmpty || isLexicalized(text, range) { return emit(range) }
+        if separators.isEmpty || isLexicalized(text, range) { return emit(range) }
         var partStart = range.lowerBound
-        for apostrophe in apostrophes {
-            if apostrophe.at > partStart, !emit(partStart..<apostrophe.at) { return false }
-            partStart = apostrophe.at + apostrophe.length
+        for separator in separators {
+            if separator.at > partStart, !emit(partStart..<separator.at) { return false }
+            partStart = separator.at + separator.length
         }
         return partStart < range.upperBound ? emit(partStart..<range.upperBound) : true
     }

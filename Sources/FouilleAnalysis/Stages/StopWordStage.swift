@@ -17,10 +17,11 @@ public struct StopWordStage: TermStage, Sendable {
 
     /// Snowball's French stop list (snowballstem.org, `french/stop.txt`, BSD
     /// licence) without the forms that are also content words in news, as
-    /// Lucene's French list does: `été` (summer), `étés`, `est` (east),
+    /// Lucene's French list does: `été` (summer), `est` (east),
     /// `avions` (planes), `son` (sound), `sommes` (sums), `as` (ace), `fus`.
     /// Folding merges some pairs the list cannot keep apart: `fût` (cask) is
-    /// `fut`, `où` is `ou`, `maïs` is `mais`; the function word wins.
+    /// `fut`, `étés` (summers) is `êtes`, `où` is `ou`, `maïs` is `mais`; the
+    /// function word wins.
     public static let french = StopWordStage(words: [
         // Articles, pronouns, prepositions and conjunctions.
         "au", "aux", "avec", "ce", "ces", "dans", "de", "des", "du", "elle", "en", "et", "eux",
@@ -30,7 +31,7 @@ public struct StopWordStage: TermStage, Sendable {
         "une", "vos", "votre", "vous",
         // Single letters left by elision.
         "c", "d", "j", "l", "à", "m", "n", "s", "t", "y",
-        // Être, without été, étés, est, sommes, fus, fût.
+        // Être, without été, est, sommes, fus, fût.
         "étée", "étées", "étant", "étante", "étants", "étantes", "suis", "es", "êtes",
         "sont", "serai", "seras", "sera", "serons", "serez", "seront", "serais", "serait",
         "serions", "seriez", "seraient", "étais", "était", "étions", "étiez", "étaient",
@@ -46,6 +47,6 @@ public struct StopWordStage: TermStage, Sendable {
 
     /// The homonyms deliberately left out of ``french``: content words in news.
     public static let frenchHomonymsKept: [String] = [
-        "été", "étés", "est", "avions", "son", "sommes", "as", "fus",
+        "été", "est", "avions", "son", "sommes", "as", "fus",
     ]
 }
