@@ -32,7 +32,7 @@ struct Search: ParsableCommand {
     @Option(help: "Output format: text, tsv or json.")
     var format: Format = .text
 
-    @Argument(help: ArgumentHelp("The query.", valueName: "query"))
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The query (words starting with - exclude).", valueName: "query"))
     var query: [String]
 
     func validate() throws {
