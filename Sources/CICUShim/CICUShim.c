@@ -94,7 +94,8 @@ int32_t fouille_fold(const char *src, int32_t length, char *dst, int32_t capacit
     if (U_FAILURE(status)) return -1;
 
     // Buffers: on the stack for ordinary words, on the heap for long ones.
-    int32_t cap = length * 4 + 16;
+    // NFKC case folding expands a UTF-8 byte into at most 6 UTF-16 units (U+FDFA).
+    int32_t cap = length * 8 + 16;
     UChar stack_a[FOLD_STACK], stack_b[FOLD_STACK];
     UChar *a = cap <= FOLD_STACK ? stack_a : malloc(sizeof(UChar) * cap);
     UChar *b = cap <= FOLD_STACK ? stack_b : malloc(sizeof(UChar) * cap);
