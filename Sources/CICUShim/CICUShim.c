@@ -37,11 +37,14 @@ void fouille_segmenter_destroy(fouille_segmenter *segmenter) {
 
 int fouille_segmenter_set_text(fouille_segmenter *segmenter, const char *utf8, int32_t length) {
     UErrorCode status = U_ZERO_ERROR;
-    // utext_openUTF8 reuses the UText it is given; its native indexes are
-    // byte offsets into the UTF-8, which is what FTS5 wants back.
-    segmenter->text = utext_openUTF8(segmenter->text, utf8, length, &status);
+    // A UText over the bytes in place: its native indexes are byte offsets
+    // into the UTF-8, which is what FTS5 wants back. The iterator keeps its
+    // own shallow clone, so this one can go at once.
+    UText text = UTEXT_INITIALIZER;
+    utext_openUTF8(&text, utf8, length, &status);
     if (U_FAILURE(status)) return -1;
-    ubrk_setUText(segmenter->iterator, segmenter->text, &status);
+    ubrk_setUText(segmenter->iterator, &text, &status);
+    utext_close(&text);
     if (U_FAILURE(status)) return -1;
     segmenter->position = ubrk_first(segmenter->iterator);
     return 0;

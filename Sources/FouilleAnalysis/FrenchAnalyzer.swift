@@ -17,16 +17,20 @@ public final class FrenchAnalyzer {
     /// comes close, and a 50 MB line without spaces must not become one term.
     public static let maximumWordLength = 128
 
+    // The stages, in chain order. Held as concrete types, not a list of
+    // protocol values: every word passes through them, and a dynamic call per
+    // stage per word shows up in profiles.
     private let segmenter = WordSegmenter(locale: "fr")
-    private let spanStages: [any SpanStage] = [ElisionStage(), CompoundStage()]
-    private let termStages: [any TermStage]
-    private let numberStages: [any TermStage] = [FoldingStage()]
-    private let prefixStages: [any TermStage] = [FoldingStage()]
+    private let elision = ElisionStage()
+    private let compounds = CompoundStage()
+    private let folding = FoldingStage()
+    private let stopWords: StopWordStage
+    private let stemming = StemStage(language: "french")
     private var cache: TermCache
 
     /// - Parameter cacheCapacity: distinct spellings remembered (word → term).
     public init(cacheCapacity: Int = 50_000, stopWords: StopWordStage = .french) {
-        termStages = [FoldingStage(), stopWords, StemStage(language: "french")]
+        self.stopWords = stopWords
         cache = TermCache(capacity: cacheCapacity)
     }
 
@@ -40,8 +44,8 @@ public final class FrenchAnalyzer {
         var keepGoing = true
         segmenter.forEachWord(in: text) { word in
             guard keepGoing, word.end - word.start <= Self.maximumWordLength else { return }
-            keepGoing = split(text, word.start..<word.end, stage: 0) { range in
-                let surface = String(decoding: UnsafeBufferPointer(rebasing: text[range]), as: UTF8.self)
+            keepGoing = split(text, word.start..<word.end) { range in
+                let surface = UnsafeBufferPointer(rebasing: text[range])
                 guard let term = self.term(for: surface, isNumber: word.isNumber, mode: mode) else {
                     return true
                 }
@@ -66,32 +70,26 @@ public final class FrenchAnalyzer {
         tokens(text, mode: mode).map(\.text)
     }
 
-    private func split(
-        _ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, stage: Int,
-        _ emit: (Range<Int>) -> Bool
-    ) -> Bool {
-        guard stage < spanStages.count else { return emit(range) }
-        return spanStages[stage].apply(text, range) { part in
-            split(text, part, stage: stage + 1, emit)
-        }
+    /// Elision, then compounds: the ranges of a word that remain words.
+    private func split(_ text: UnsafeBufferPointer<UInt8>, _ word: Range<Int>, _ emit: (Range<Int>) -> Bool) -> Bool {
+        elision.apply(text, word) { rest in compounds.apply(text, rest, emit) }
     }
 
-    private func term(for surface: String, isNumber: Bool, mode: AnalysisMode) -> String? {
+    private func term(for surface: UnsafeBufferPointer<UInt8>, isNumber: Bool, mode: AnalysisMode) -> String? {
         switch mode {
         case .prefix:
-            return Self.run(prefixStages, surface)
+            return nonEmpty(folding.apply(String(decoding: surface, as: UTF8.self)))
         case .document, .query:
-            if isNumber { return Self.run(numberStages, surface) }
-            return cache.term(for: surface) { Self.run(termStages, $0) }
+            if isNumber { return nonEmpty(folding.apply(String(decoding: surface, as: UTF8.self))) }
+            return cache.term(for: surface) { word in
+                guard let folded = nonEmpty(folding.apply(word)), let kept = stopWords.apply(folded) else { return nil }
+                return nonEmpty(stemming.apply(kept))
+            }
         }
     }
 
-    private static func run(_ stages: [any TermStage], _ word: String) -> String? {
-        var term = word
-        for stage in stages {
-            guard let next = stage.apply(term), !next.isEmpty else { return nil }
-            term = next
-        }
+    private func nonEmpty(_ term: String?) -> String? {
+        guard let term, !term.isEmpty else { return nil }
         return term
     }
 }

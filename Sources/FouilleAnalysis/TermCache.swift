@@ -16,6 +16,11 @@ struct TermCache {
         young.reserveCapacity(self.capacity)
     }
 
+    /// The term for the word spelled by `bytes` (UTF-8).
+    mutating func term(for bytes: UnsafeBufferPointer<UInt8>, compute: (String) -> String?) -> String? {
+        term(for: String(decoding: bytes, as: UTF8.self), compute: compute)
+    }
+
     mutating func term(for word: String, compute: (String) -> String?) -> String? {
         if let hit = young[word] { return hit.isEmpty ? nil : hit }
         let term: String

@@ -27,23 +27,90 @@ public final class WordSegmenter {
     deinit { fouille_segmenter_destroy(handle) }
 
     /// Calls `body` with each word of `text`, in order.
+    ///
+    /// Runs of text between ASCII spaces are segmented apart: no word-break
+    /// rule joins across a space. A run of plain ASCII letters, digits and
+    /// punctuation, most of French text, takes ``ASCIIWordRules`` (the same
+    /// rules, without ICU's per-character machinery); any other run goes to ICU.
     /// - Parameter text: UTF-8 bytes; ICU reads them in place while this runs.
     public func forEachWord(in text: UnsafeBufferPointer<UInt8>, _ body: (Word) -> Void) {
-        guard let base = text.baseAddress, !text.isEmpty else { return }
-        let ok = base.withMemoryRebound(to: CChar.self, capacity: text.count) {
-            fouille_segmenter_set_text(handle, $0, Int32(clamping: text.count)) == 0
+        var i = 0
+        let n = text.count
+        while i < n {
+            while i < n, ASCIIWordRules.isSpace(text[i]) { i += 1 }
+            let start = i
+            var needsICU = false
+            while i < n, !ASCIIWordRules.isSpace(text[i]) {
+                needsICU = needsICU || ASCIIWordRules.needsICU(text[i])
+                i += 1
+            }
+            guard i > start else { break }
+            if needsICU {
+                forEachICUWord(in: text, start..<i, body)
+            } else {
+                ASCIIWordRules.forEachWord(in: text, start..<i, body)
+            }
+        }
+    }
+
+    /// ICU's segmentation of `range`, reported with offsets into the whole text.
+    public func forEachICUWord(in text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ body: (Word) -> Void) {
+        guard let base = text.baseAddress, !range.isEmpty else { return }
+        let ok = (base + range.lowerBound).withMemoryRebound(to: CChar.self, capacity: range.count) {
+            fouille_segmenter_set_text(handle, $0, Int32(clamping: range.count)) == 0
         }
         guard ok else { return }
         var start: Int32 = 0, end: Int32 = 0, kind: Int32 = 0
         while fouille_segmenter_next(handle, &start, &end, &kind) == 1 {
-            switch Int(kind) {
-            case Int(FOUILLE_SEGMENT_NONE):
+            guard Int(kind) != Int(FOUILLE_SEGMENT_NONE) else { continue }
+            body(Word(
+                start: range.lowerBound + Int(start), end: range.lowerBound + Int(end),
+                isNumber: Int(kind) == Int(FOUILLE_SEGMENT_NUMBER)))
+        }
+    }
+}
+
+/// Unicode's word-break rules (UAX #29) as ICU applies them, for runs of
+/// ASCII without spaces, `@` or `_`:
+///
+/// - letters and digits join (`abc123`, `2024`);
+/// - `'` and `.` join two letters (`aujourd'hui`, `e.g`) or two digits (`3.14`);
+/// - `,` and `;` join two digits (`3,5`);
+/// - anything else separates, and is not a word.
+///
+/// A word is a number when it ends with a digit, as ICU's rule status says.
+/// `WordSegmenterTests` checks these against ICU on random text.
+enum ASCIIWordRules {
+    @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+    @inline(__always) static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    /// Bytes the rules here do not cover: non-ASCII, and ICU's special `@` and `_`.
+    @inline(__always) static func needsICU(_ b: UInt8) -> Bool { b >= 0x80 || b == 0x40 || b == 0x5F }
+
+    static func forEachWord(in text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ body: (WordSegmenter.Word) -> Void) {
+        var i = range.lowerBound
+        let end = range.upperBound
+        while i < end {
+            guard isLetter(text[i]) || isDigit(text[i]) else {
+                i += 1
                 continue
-            case Int(FOUILLE_SEGMENT_NUMBER):
-                body(Word(start: Int(start), end: Int(end), isNumber: true))
-            default:
-                body(Word(start: Int(start), end: Int(end), isNumber: false))
             }
+            let start = i
+            i += 1
+            while i < end {
+                let b = text[i]
+                if isLetter(b) || isDigit(b) {
+                    i += 1
+                    continue
+                }
+                guard i + 1 < end else { break }
+                let previous = text[i - 1], next = text[i + 1]
+                let joinsLetters = (b == 0x27 || b == 0x2E) && isLetter(previous) && isLetter(next)
+                let joinsDigits = (b == 0x27 || b == 0x2E || b == 0x2C || b == 0x3B) && isDigit(previous) && isDigit(next)
+                guard joinsLetters || joinsDigits else { break }
+                i += 2
+            }
+            body(WordSegmenter.Word(start: start, end: i, isNumber: isDigit(text[i - 1])))
         }
     }
 }

@@ -193,8 +193,9 @@ public final class Ingester {
     private func prune(_ root: String, keeping present: Set<String>) throws -> Int {
         let gone = try index.fileStates(source: root).keys.filter { !present.contains($0) }.sorted()
         var removed = 0
-        for chunk in stride(from: 0, to: gone.count, by: max(1, options.batchFiles)) {
-            let ids = gone[chunk..<min(gone.count, chunk + options.batchFiles)]
+        let batch = max(1, options.batchFiles)
+        for chunk in stride(from: 0, to: gone.count, by: batch) {
+            let ids = gone[chunk..<min(gone.count, chunk + batch)]
             removed += try index.write { writer in try ids.filter { try writer.remove(id: $0) }.count }
         }
         return removed

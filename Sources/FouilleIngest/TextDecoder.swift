@@ -92,15 +92,15 @@ struct UTF8Scan {
             case 0xF4: length = 4; maximumSecond = 0x8F
             default: invalid += 1; i += 1; continue
             }
-            var ok = i + length <= n && (minimumSecond...maximumSecond).contains(bytes[i + 1])
-            if ok { for k in 2..<length where !(0x80...0xBF).contains(bytes[i + k]) { ok = false } }
-            if ok {
-                validMultibyte += 1
-                i += length
-            } else {
-                invalid += 1
-                i += 1
+            // The lead byte and the continuation bytes that fit it: a sequence
+            // cut short is one bad sequence (one U+FFFD when decoded), not one per byte.
+            var end = i + 1
+            if end < n, (minimumSecond...maximumSecond).contains(bytes[end]) {
+                end += 1
+                while end < min(n, i + length), (0x80...0xBF).contains(bytes[end]) { end += 1 }
             }
+            if end - i == length { validMultibyte += 1 } else { invalid += 1 }
+            i = end
         }
     }
 }

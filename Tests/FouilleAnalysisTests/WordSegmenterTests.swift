@@ -144,4 +144,60 @@ final class WordSegmenterTests: XCTestCase {
         }
         XCTAssertEqual(found.last.map { Array(bytes[$0.start..<$0.end]) }, Array("ok".utf8))
     }
+
+    // MARK: The ASCII fast path
+
+    /// Plain ASCII runs skip ICU; on them the fast rules must give exactly
+    /// ICU's words, offsets and number flags. Random text over the characters
+    /// the rules treat specially, against ICU over the whole text.
+    func testASCIIRulesAgreeWithICU() {
+        let segmenter = WordSegmenter()
+        let alphabet = Array("aZé9 0.,;'’:-_@!?\"()\t\nxy12")
+        var generator = SeededGenerator(seed: 2025)
+        for _ in 0..<5000 {
+            let length = Int.random(in: 0...24, using: &generator)
+            let text = String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
+            var bytes = Array(text.utf8)
+            var fast: [WordSegmenter.Word] = []
+            var icu: [WordSegmenter.Word] = []
+            bytes.withUnsafeMutableBufferPointer { buffer in
+                let text = UnsafeBufferPointer(buffer)
+                segmenter.forEachWord(in: text) { fast.append($0) }
+                segmenter.forEachICUWord(in: text, 0..<text.count) { icu.append($0) }
+            }
+            XCTAssertEqual(fast, icu, "text: \(text.debugDescription)")
+        }
+    }
+
+    func testASCIIRulesOnFrenchExamples() {
+        for text in ["l'homme a:b e.g. 3,5 3.14 abc123 123abc 1'000 a;b 1;2 x.1", "U.S.A. It's 9:30 a.m. don't 3,5,6 1.2.3"] {
+            XCTAssertEqual(segments(text).map(\.surface), icuSegments(text).map(\.0), text)
+            XCTAssertEqual(segments(text).map(\.isNumber), icuSegments(text).map(\.1), text)
+        }
+    }
+
+    private func icuSegments(_ text: String) -> [(String, Bool)] {
+        let segmenter = WordSegmenter()
+        let bytes = Array(text.utf8)
+        var words: [(String, Bool)] = []
+        bytes.withUnsafeBufferPointer { buffer in
+            segmenter.forEachICUWord(in: buffer, 0..<buffer.count) {
+                words.append((String(decoding: bytes[$0.start..<$0.end], as: UTF8.self), $0.isNumber))
+            }
+        }
+        return words
+    }
+}
+
+/// A small seeded generator (SplitMix64), so random tests repeat exactly.
+private struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

@@ -12,14 +12,21 @@ public struct ElisionStage: SpanStage, Sendable {
     ]
 
     private let articles: [[UInt8]]
+    private let longestArticle: Int
 
     public init(articles: [String] = ElisionStage.frenchArticles) {
         self.articles = articles.map { Array($0.utf8) }
+        longestArticle = self.articles.map(\.count).max() ?? 0
     }
 
     public func apply(
         _ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ emit: (Range<Int>) -> Bool
     ) -> Bool {
+        // Most words hold no apostrophe near their start: say so in one pass.
+        let window = range.lowerBound..<min(range.upperBound, range.lowerBound + longestArticle + 1)
+        guard window.contains(where: { text[$0] == 0x27 || text[$0] == 0xE2 || text[$0] == 0xCA }) else {
+            return emit(range)
+        }
         for article in articles where range.count > article.count + 1 {
             let apostrophe = range.lowerBound + article.count
             guard matchesIgnoringASCIICase(text, at: range.lowerBound, article) else { continue }
