@@ -206,11 +206,22 @@ public final class SearchIndex: Sendable {
 public struct IndexWriter {
     let db: Database
 
-    public enum Outcome: Sendable, Equatable { case added, updated }
+    public enum Outcome: Sendable, Equatable {
+        case added, updated
+        /// Another folder's document has this id; nothing was changed.
+        case taken(by: String)
+    }
 
-    /// Adds `document`, or replaces the one with its id.
+    /// Adds `document`, or replaces the one with its id from the same folder.
+    /// Ids are what clients see, so two folders holding the same relative
+    /// path cannot both be indexed: the first one keeps it.
     @discardableResult
     public func upsert(_ document: Document) throws -> Outcome {
+        if let owner = try String.fetchOne(db, sql: "SELECT source FROM documents WHERE id = ?", arguments: [document.id]),
+            owner != document.source
+        {
+            return .taken(by: owner)
+        }
         let now = Date().timeIntervalSince1970
         let arguments: StatementArguments = [
             document.id, document.source, document.title, document.lead, document.body,

@@ -18,6 +18,35 @@ public struct ArticleParser: Sendable {
         public var title: String
         public var lead: String
         public var body: String
+
+        /// Longer titles and leads are not headings but text with no line
+        /// breaks (a file of one long line): they are shortened to this many
+        /// bytes (at a space, with "…"), and their whole text moves to the
+        /// body, so nothing is lost and results stay readable.
+        public static let maximumTitleBytes = 1_000
+        public static let maximumLeadBytes = 4_000
+
+        mutating func shortenHeadings() {
+            var moved: [String] = []
+            if title.utf8.count > Self.maximumTitleBytes {
+                moved.append(title)
+                title = Self.shortened(title, to: 200)
+            }
+            if lead.utf8.count > Self.maximumLeadBytes {
+                moved.append(lead)
+                lead = Self.shortened(lead, to: 500)
+            }
+            if !moved.isEmpty {
+                body = (moved + (body.isEmpty ? [] : [body])).joined(separator: "\n")
+            }
+        }
+
+        static func shortened(_ text: String, to bytes: Int) -> String {
+            let end = text.utf8.index(text.utf8.startIndex, offsetBy: bytes)
+            let head = text[..<(end.samePosition(in: text) ?? text.index(before: end))]
+            let cut = head.lastIndex(of: " ") ?? head.endIndex
+            return String(head[..<cut]) + "…"
+        }
     }
 
     public func parse(_ text: String) -> Article {
@@ -49,7 +78,9 @@ public struct ArticleParser: Sendable {
                 body.append(contentsOf: line)
             }
         }
-        return Article(title: title ?? "", lead: lead ?? "", body: String(decoding: body, as: UTF8.self))
+        var article = Article(title: title ?? "", lead: lead ?? "", body: String(decoding: body, as: UTF8.self))
+        article.shortenHeadings()
+        return article
     }
 
     /// One line with its whitespace runs (tabs, no-break and other Unicode

@@ -62,6 +62,9 @@ public struct DirectoryWalker: Sendable {
             entries.append(name)
         }
         closedir(dir)
+        // In name order, so that the walk (and which path a followed link
+        // reaches a folder by) does not depend on the file system's order.
+        entries.sort { $0.lexicographicallyPrecedes($1) }
 
         for name in entries {
             let path = folder + "/" + String(decoding: name, as: UTF8.self)

@@ -106,19 +106,22 @@ public final class Ingester {
         func commit() throws {
             guard !batch.isEmpty else { return }
             let changes = batch
-            let outcomes = try index.write { writer -> [IndexWriter.Outcome?] in
+            let outcomes = try index.write { writer -> [(id: String, IndexWriter.Outcome?)] in
                 try writer.addSource(root)
                 return try changes.map { change in
                     switch change {
-                    case .upsert(let document): return try writer.upsert(document)
-                    case .touch(let id, let state): try writer.touch(id: id, file: state); return nil
+                    case .upsert(let document): return (document.id, try writer.upsert(document))
+                    case .touch(let id, let state): try writer.touch(id: id, file: state); return (id, nil)
                     }
                 }
             }
-            for outcome in outcomes {
+            for (id, outcome) in outcomes {
                 switch outcome {
                 case .added: summary.added += 1
                 case .updated: summary.updated += 1
+                case .taken(let owner):
+                    logger.error("\(root)/\(id): the id \(id) already belongs to a document from \(owner), not indexed")
+                    summary.failed += 1
                 case nil: summary.unchanged += 1
                 }
             }
@@ -202,6 +205,7 @@ public final class Ingester {
     }
 
     static func megabytes(_ bytes: Int64) -> String {
+        if bytes < 1_048_576 { return "\((bytes + 1023) / 1024) KB" }
         let mb = Double(bytes) / 1_048_576
         return mb >= 10 || mb == mb.rounded() ? "\(Int(mb.rounded())) MB" : String(format: "%.1f MB", mb)
     }

@@ -234,4 +234,18 @@ final class ArticleParserTests: XCTestCase {
     func testDefaultParserUsesTheFrenchMarkers() {
         XCTAssertEqual(ArticleParser().markers, .french)
     }
+
+    /// A file of one long line has no title: its start stands for one, and
+    /// the whole text is kept in the body.
+    func testOverlongTitleAndLeadAreShortenedAndKeptInTheBody() {
+        let longLine = String(repeating: "Le conseil régional vote le budget des lycées. ", count: 100)
+        let leadLine = String(repeating: "Les élus débattent. ", count: 150)
+        XCTAssertLessThan(leadLine.utf8.count, ArticleParser.Article.maximumLeadBytes)
+        let article = ArticleParser().parse(longLine + "\n" + leadLine + "\nFin du compte rendu.")
+        XCTAssertTrue(article.title.hasPrefix("Le conseil régional vote"))
+        XCTAssertTrue(article.title.hasSuffix("…"))
+        XCTAssertLessThanOrEqual(article.title.utf8.count, 210)
+        XCTAssertEqual(article.lead, ArticleParser.normalise(leadLine), "4 KB or less is still a lead")
+        XCTAssertEqual(article.body, ArticleParser.normalise(longLine) + "\nFin du compte rendu.")
+    }
 }
