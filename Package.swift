@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // ICU behind a header that exposes no ICU type: Foundation's own ICU
@@ -45,10 +47,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "FouilleServer",
+            dependencies: [
+                "FouilleIndex",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "fouille",
             dependencies: [
-                "FouilleAnalysis", "FouilleIndex", "FouilleIngest",
+                "FouilleAnalysis", "FouilleIndex", "FouilleIngest", "FouilleServer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -66,6 +81,15 @@ let package = Package(
             dependencies: ["FouilleIndex", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "FouilleIngestTests", dependencies: ["FouilleIngest", "FouilleIndex"]),
-        .testTarget(name: "FouilleCLITests", dependencies: ["FouilleIndex"]),
+        .testTarget(
+            name: "FouilleServerTests",
+            dependencies: [
+                "FouilleServer", "FouilleIndex",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "FouilleCLITests", dependencies: ["FouilleIndex", "FouilleServer"]),
     ]
 )

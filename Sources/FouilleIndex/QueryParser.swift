@@ -19,7 +19,7 @@ public final class QueryParser {
     /// Terms kept, required and excluded alike.
     public static let maximumTerms = 32
 
-    private let analyzer: FrenchAnalyzer
+    let analyzer: FrenchAnalyzer
 
     public init(analyzer: FrenchAnalyzer = FrenchAnalyzer(cacheCapacity: 4096)) {
         self.analyzer = analyzer

@@ -143,6 +143,14 @@ public final class SearchIndex: Sendable {
         }
     }
 
+    /// When this generation was created.
+    public func builtAt() throws -> Date? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'created_at'")
+                .flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }
+        }
+    }
+
     /// The folders ingested into this index, oldest first.
     public func sources() throws -> [String] {
         try read { try String.fetchAll($0, sql: "SELECT path FROM sources ORDER BY added_at, path") }
@@ -162,8 +170,28 @@ public final class SearchIndex: Sendable {
         }
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
-        try Self.mapErrors(path: generation.file.path) { try pool.read(body) }
+    /// Runs `body` on one read snapshot. With a time limit, SQLite itself
+    /// interrupts the work once the deadline passes (its progress handler is
+    /// checked every few thousand virtual-machine steps), and the read throws
+    /// ``IndexError/timeout``: a slow query costs its own time, nobody else's.
+    func read<T>(timeLimit: Duration? = nil, _ body: (Database) throws -> T) throws -> T {
+        try Self.mapErrors(path: generation.file.path) {
+            try pool.read { db in
+                guard let timeLimit else { return try body(db) }
+                let (seconds, attoseconds) = timeLimit.components
+                let nanoseconds = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+                let deadline = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+                deadline.initialize(to: DispatchTime.now().uptimeNanoseconds + nanoseconds)
+                defer { deadline.deallocate() }
+                // The pointer stays valid until the handler is removed below.
+                sqlite3_progress_handler(db.sqliteConnection, 4000, { context in
+                    guard let context else { return 0 }
+                    return DispatchTime.now().uptimeNanoseconds > context.load(as: UInt64.self) ? 1 : 0
+                }, deadline)
+                defer { sqlite3_progress_handler(db.sqliteConnection, 0, nil, nil) }
+                return try body(db)
+            }
+        }
     }
 
     // MARK: - Writing

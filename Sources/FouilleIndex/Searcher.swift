@@ -39,10 +39,13 @@ extension SearchIndex {
     ///
     /// Snippets are computed for the hits returned only. The whole query runs
     /// on one read snapshot.
-    public func search(_ text: String, limit: Int = 10, offset: Int = 0, ranking: Ranking = .default) throws -> SearchResults {
+    /// - Parameter timeLimit: interrupt the query past this (``IndexError/timeout``).
+    public func search(
+        _ text: String, limit: Int = 10, offset: Int = 0, ranking: Ranking = .default, timeLimit: Duration? = nil
+    ) throws -> SearchResults {
         guard let query = queryParsers.withParser({ $0.parse(text) }) else { return .empty }
         let offset = max(0, offset), limit = max(0, limit)
-        return try read { db in
+        return try read(timeLimit: timeLimit) { db in
             guard let plan = try QueryPlan(query, db) else { return .empty }
             let total = try plan.count(plan.looseExpression, db)
             let strict = try plan.clauseCount == 1 || offset + limit <= plan.count(plan.strictExpression, db)
@@ -67,10 +70,10 @@ extension SearchIndex {
         }
     }
 
-    /// The number of documents `text` matches, as `total` of ``search(_:limit:offset:ranking:)``.
-    public func count(_ text: String) throws -> Int {
+    /// The number of documents `text` matches, as `total` of ``search(_:limit:offset:ranking:timeLimit:)``.
+    public func count(_ text: String, timeLimit: Duration? = nil) throws -> Int {
         guard let query = queryParsers.withParser({ $0.parse(text) }) else { return 0 }
-        return try read { db in
+        return try read(timeLimit: timeLimit) { db in
             guard let plan = try QueryPlan(query, db) else { return 0 }
             return try plan.count(plan.looseExpression, db)
         }

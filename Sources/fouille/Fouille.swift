@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// The `fouille` command: it only lists the subcommands, one file each.
-struct Fouille: ParsableCommand {
+struct Fouille: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fouille",
         abstract: "Full-text search for French text, over an SQLite FTS5 index.",
@@ -11,20 +11,25 @@ struct Fouille: ParsableCommand {
             $XDG_DATA_HOME/fouille/index, else ~/.local/share/fouille/index) holding \
             one SQLite file per generation and a CURRENT file naming the one in service.
 
-            Exit statuses: 0 success, 1 some files failed or nothing was found to do, \
-            2 usage or fatal error.
+            Exit statuses: 0 success; 1 some files failed, the daemon answered ERR, or \
+            a daemon already serves the socket; 2 usage or fatal error (including no \
+            daemon to connect to).
             """,
         version: "0.1.0",
-        subcommands: [Ingest.self, Search.self]
+        subcommands: [Ingest.self, Search.self, Serve.self, Ping.self, Stats.self, Suggest.self]
     )
 }
 
 @main
 enum Main {
-    static func main() {
+    static func main() async {
         do {
             var command = try Fouille.parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = Fouille.exitCode(for: error)
             let message = Fouille.fullMessage(for: error)

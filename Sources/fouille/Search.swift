@@ -1,16 +1,20 @@
 import ArgumentParser
 import FouilleIndex
+import FouilleServer
 import Foundation
 
-/// `fouille search`: ranked results for a query.
+/// `fouille search`: ranked results, from the daemon or straight from an index.
 struct Search: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Search the index.",
+        abstract: "Search: through the daemon, or with --index straight from an index folder.",
         discussion: """
             The query is what a person types: words in any case, with or without \
             accents. Also: "exact phrase", -excluded, prefix*, a OR b, and title:, \
             lead:, body: before a word. Nothing is a syntax error. Documents with \
             all the words come first, then documents with most of them.
+
+            Without --index, the query goes to the daemon on --socket; if none \
+            answers, the command says so and exits with status 2.
 
             Formats: text (for people; matches in bold on a terminal), tsv (the \
             protocol's HIT lines: HIT, rank, score, id, title, snippet; matches \
@@ -21,9 +25,14 @@ struct Search: ParsableCommand {
         case text, tsv, json
     }
 
-    @OptionGroup var indexOption: IndexOption
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Search this index folder directly, without the daemon.", valueName: "path"))
+    var index: String?
 
-    @Option(name: .shortAndLong, help: "Results to show.")
+    @OptionGroup var socketOption: SocketOption
+
+    @Option(help: "Results to show (1 to 1000).")
     var limit = 10
 
     @Option(help: "Results to skip first (for paging).")
@@ -32,24 +41,41 @@ struct Search: ParsableCommand {
     @Option(help: "Output format: text, tsv or json.")
     var format: Format = .text
 
-    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The query (words starting with - exclude).", valueName: "query"))
+    @Argument(
+        parsing: .captureForPassthrough,
+        help: ArgumentHelp(
+            "The query, after the options (everything from its first word on is query: `-word` excludes; use -- before a query that starts with -).",
+            valueName: "query"))
     var query: [String]
 
     func validate() throws {
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
         guard offset >= 0 else { throw ValidationError("--offset must not be negative") }
         guard !query.isEmpty else { throw ValidationError("no query given") }
+        guard index == nil || socketOption.socket == nil else {
+            throw ValidationError("--index searches without the daemon; --socket goes through it: give one")
+        }
     }
 
     func run() throws {
         let text = query.joined(separator: " ")
-        let results: SearchResults
+        let (hits, total) = try index == nil ? throughDaemon(text) : direct(text)
+        print(HitFormatter(format: format, colours: Terminal.colours).render(hits, total: total, query: text), terminator: "")
+    }
+
+    private func direct(_ text: String) throws -> ([HitLine], Int) {
         do {
-            let index = try SearchIndex.open(indexOption.location, readOnly: true)
-            results = try index.search(text, limit: limit, offset: offset)
+            let results = try SearchIndex.open(IndexLocation(path: index!), readOnly: true)
+                .search(text, limit: limit, offset: offset)
+            return (results.hits.map(HitLine.init), results.total)
         } catch {
             throw Terminal.fail(error)
         }
-        print(HitFormatter(format: format, colours: Terminal.colours).render(results, query: text), terminator: "")
+    }
+
+    private func throughDaemon(_ text: String) throws -> ([HitLine], Int) {
+        let flat = text.map { $0 == "\n" || $0 == "\r" ? " " : $0 }
+        let reply = try socketOption.request("SEARCH limit=\(limit) offset=\(offset) \(String(flat))")
+        return (reply.lines.compactMap(HitLine.init(line:)), Int(reply.values["total"] ?? "") ?? 0)
     }
 }

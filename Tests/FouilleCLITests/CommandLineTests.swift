@@ -76,7 +76,7 @@ final class CommandLineTests: XCTestCase {
 
     func testEnvironmentNamesTheIndex() throws {
         XCTAssertEqual(try FouilleProcess.run(["ingest", "--quiet", workspace.articles.path], environment: ["FOUILLE_INDEX": workspace.index]).status, 0)
-        let search = try FouilleProcess.run(["search", "--format", "tsv", "séoul"], environment: ["FOUILLE_INDEX": workspace.index])
+        let search = try FouilleProcess.run(["search", "--index", workspace.index, "--format", "tsv", "séoul"])
         XCTAssertTrue(search.stdout.contains("2025/07/meteo.txt"))
     }
 
@@ -112,6 +112,10 @@ final class CommandLineTests: XCTestCase {
 
         XCTAssertEqual(try FouilleProcess.run(["search", "--index", workspace.index]).status, 2)
         XCTAssertEqual(try FouilleProcess.run(["search", "--limit", "0", "x"]).status, 2)
+        let noDaemon = try FouilleProcess.run(["search", "--socket", workspace.root.appendingPathComponent("none.sock").path, "x"])
+        XCTAssertEqual(noDaemon.status, 2)
+        XCTAssertTrue(noDaemon.stderr.contains("cannot connect to"), noDaemon.stderr)
+        XCTAssertTrue(noDaemon.stderr.contains("(no such file): is 'fouille serve' running?"), noDaemon.stderr)
         XCTAssertEqual(try FouilleProcess.run(["frobnicate"]).status, 2)
     }
 

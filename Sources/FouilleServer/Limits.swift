@@ -1,0 +1,29 @@
+import NIOCore
+
+/// Every bound the daemon enforces, in one place, with its default.
+///
+/// The defaults suit one host's programs querying one index: generous for
+/// real clients, tight enough that one misbehaving client cannot take the
+/// server's memory, connections or query threads.
+public struct Limits: Sendable, Equatable {
+    /// Bytes in one request line (`ERR line_too_long`, then the connection closes).
+    public var maximumLineLength = 64 * 1024
+    /// Open connections; past it a newcomer gets `ERR busy` and is closed.
+    public var maximumConnections = 512
+    /// A connection that completes no request line for this long is closed:
+    /// idle clients and clients dribbling a byte at a time alike.
+    public var idleTimeout: TimeAmount = .seconds(300)
+    /// A query running longer is interrupted inside SQLite (`ERR timeout`).
+    public var queryTimeLimit: Duration = .seconds(2)
+    /// Largest `limit=` honoured (larger ones are capped to it).
+    public var maximumResults = 1000
+    /// Requests a client may send ahead of the answers before the server
+    /// stops reading from it for a while.
+    public var maximumPipelined = 128
+    /// At shutdown, how long requests in flight may take to finish.
+    public var shutdownGracePeriod: Duration = .seconds(10)
+    /// Threads running queries (each with its own SQLite connection).
+    public var queryThreads = max(2, System.coreCount)
+
+    public init() {}
+}

@@ -1,0 +1,151 @@
+import FouilleIndex
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Answers requests. Index work runs on a bounded thread pool, never on an
+/// event loop: a slow query holds one query thread and its own connection,
+/// while every other connection keeps being served.
+final class QueryEngine: Sendable {
+    let live: LiveIndex
+    let stats = ServerStats()
+    let limits: Limits
+    let logger: Logger
+    private let threads: NIOThreadPool
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var shuttingDown = false
+        var inFlight = 0
+    }
+
+    init(live: LiveIndex, limits: Limits, logger: Logger) {
+        self.live = live
+        self.limits = limits
+        self.logger = logger
+        threads = NIOThreadPool(numberOfThreads: limits.queryThreads)
+        threads.start()
+    }
+
+    func shutdown() async throws { try await threads.shutdownGracefully() }
+
+    /// From now on every request is answered `ERR shutting_down`.
+    func beginShutdown() { state.withLockedValue { $0.shuttingDown = true } }
+
+    var isShuttingDown: Bool { state.withLockedValue { $0.shuttingDown } }
+    var requestsInFlight: Int { state.withLockedValue { $0.inFlight } }
+
+    /// The response to one request line.
+    func respond(to line: ByteBuffer, on loop: any EventLoop) -> EventLoopFuture<Response> {
+        let started = DispatchTime.now()
+        let admitted = state.withLockedValue { state -> Bool in
+            guard !state.shuttingDown else { return false }
+            state.inFlight += 1
+            return true
+        }
+        guard admitted else {
+            return loop.makeSucceededFuture(.error(ProtocolError(.shuttingDown, "the server is stopping")))
+        }
+        let future: EventLoopFuture<Response>
+        do throws(ProtocolError) {
+            guard let text = String(validating: line.readableBytesView, as: UTF8.self) else {
+                throw ProtocolError(.badEncoding, "the request is not valid UTF-8")
+            }
+            let request = try Request.parse(text, maximumLimit: limits.maximumResults)
+            future = run(request, on: loop)
+        } catch {
+            future = loop.makeSucceededFuture(.error(error))
+        }
+        return future.map { response in
+            self.state.withLockedValue { $0.inFlight -= 1 }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+            if response.final.hasPrefix("ERR") { self.stats.recordError() }
+            if self.logger.logLevel <= .debug {
+                let request = String(decoding: line.readableBytesView.prefix(200), as: UTF8.self)
+                self.logger.debug("\(request) -> \(response.final.prefix(80)) in \(String(format: "%.3f", seconds * 1000)) ms")
+            }
+            return response
+        }
+    }
+
+    private func run(_ request: Request, on loop: any EventLoop) -> EventLoopFuture<Response> {
+        switch request {
+        case .ping:
+            return loop.makeSucceededFuture(.ok("PONG"))
+        case .quit:
+            return loop.makeSucceededFuture(.ok("BYE", close: true))
+        case .help:
+            let lines = Request.verbs.map { Response.dataLine(["HELP", $0.syntax, $0.summary]) }
+            return loop.makeSucceededFuture(.ok(lines: lines))
+        case .search, .count, .suggest, .stats, .reload:
+            return threads.runIfActive(eventLoop: loop) { self.runOnIndex(request) }
+                .recover { _ in .error(ProtocolError(.shuttingDown, "the server is stopping")) }
+        }
+    }
+
+    /// Index work, on a query thread.
+    private func runOnIndex(_ request: Request) -> Response {
+        let started = DispatchTime.now()
+        func milliseconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6 }
+        let index = live.index
+        do {
+            switch request {
+            case .search(let query, let limit, let offset):
+                let results = try index.search(query, limit: limit, offset: offset, timeLimit: limits.queryTimeLimit)
+                let took = milliseconds()
+                stats.recordQuery(seconds: took / 1000)
+                return .ok(
+                    "total=\(results.total) returned=\(results.hits.count) took_ms=\(String(format: "%.2f", took))",
+                    lines: results.hits.map { HitLine($0).line })
+            case .count(let query):
+                let total = try index.count(query, timeLimit: limits.queryTimeLimit)
+                stats.recordQuery(seconds: milliseconds() / 1000)
+                return .ok(String(total))
+            case .suggest(let prefix, let limit):
+                let suggestions = try index.suggestions(for: prefix, limit: limit, timeLimit: limits.queryTimeLimit)
+                stats.recordQuery(seconds: milliseconds() / 1000)
+                return .ok(
+                    "returned=\(suggestions.count)",
+                    lines: suggestions.map { Response.dataLine(["TERM", $0.word, String($0.documents)]) })
+            case .stats:
+                return .ok(lines: try statsLines(index).map { Response.dataLine(["STAT", $0.0, $0.1]) })
+            case .reload:
+                let generation = try live.reload()
+                logger.info("reloaded \(live.location.path): generation \(generation)")
+                return .ok("generation=\(generation)")
+            case .ping, .quit, .help:
+                return .error(ProtocolError(.internal, "not an index request"))
+            }
+        } catch IndexError.timeout {
+            return .error(ProtocolError(.timeout, "the query ran past the \(limits.queryTimeLimit) limit"))
+        } catch {
+            logger.error("\(request): \(error)")
+            return .error(ProtocolError(.internal, "\(error)"))
+        }
+    }
+
+    private func statsLines(_ index: SearchIndex) throws -> [(String, String)] {
+        let snapshot = stats.snapshot
+        let bytes = ["", "-wal"].reduce(Int64(0)) { total, suffix in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: index.generation.file.path + suffix)
+            return total + ((attributes?[.size] as? NSNumber)?.int64Value ?? 0)
+        }
+        let built = try index.builtAt()
+        return [
+            ("documents", String(try index.documentCount())),
+            ("generation", String(index.generation.number)),
+            ("generation_built_at", built.map { ISO8601DateFormatter().string(from: $0) } ?? "unknown"),
+            ("index_path", index.generation.file.path),
+            ("index_bytes", String(bytes)),
+            ("uptime_s", String(Int(Date().timeIntervalSince(stats.started)))),
+            ("queries", String(snapshot.queries)),
+            ("errors", String(snapshot.errors)),
+            ("connections", String(snapshot.connections)),
+            ("query_p50_ms", String(format: "%.3f", snapshot.p50 * 1000)),
+            ("query_p99_ms", String(format: "%.3f", snapshot.p99 * 1000)),
+            ("query_threads", String(limits.queryThreads)),
+        ]
+    }
+}
