@@ -79,6 +79,11 @@ public struct IndexLocation: Sendable, Equatable {
 public struct Generation: Sendable, Equatable {
     public let number: Int
     public let file: URL
+
+    public init(number: Int, file: URL) {
+        self.number = number
+        self.file = file
+    }
 }
 
 enum FileSystem {
