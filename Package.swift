@@ -71,7 +71,9 @@ let package = Package(
         .executableTarget(
             name: "FouilleBench",
             dependencies: [
-                "FouilleIndex", "FouilleIngest", .product(name: "Logging", package: "swift-log"),
+                "FouilleIndex", "FouilleIngest", "FouilleServer",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 

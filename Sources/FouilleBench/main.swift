@@ -7,9 +7,32 @@ import Foundation
 import Logging
 
 let arguments = CommandLine.arguments.dropFirst()
-guard arguments.count >= 2, ["ingest", "analyze"].contains(arguments.first) else {
-    FileHandle.standardError.write(Data("usage: fouille-bench ingest|analyze CORPUS_DIR [ROUNDS]\n".utf8))
+let usage = """
+    usage: fouille-bench ingest CORPUS_DIR [ROUNDS]
+           fouille-bench analyze CORPUS_DIR [ROUNDS]
+           fouille-bench query CORPUS_DIR FOUILLE_BINARY [QUERIES_TSV] [SECONDS]
+
+    """
+guard arguments.count >= 2, ["ingest", "analyze", "query"].contains(arguments.first) else {
+    FileHandle.standardError.write(Data(usage.utf8))
     exit(2)
+}
+if arguments.first == "query" {
+    let rest = Array(arguments.dropFirst(2))
+    guard let binary = rest.first else {
+        FileHandle.standardError.write(Data(usage.utf8))
+        exit(2)
+    }
+    do {
+        try QueryBenchmark(
+            corpus: arguments[arguments.startIndex + 1], queriesFile: rest.count > 1 && !rest[1].isEmpty ? rest[1] : nil,
+            fouille: binary, seconds: rest.count > 2 ? Double(rest[2]) ?? 5 : 5
+        ).run()
+    } catch {
+        FileHandle.standardError.write(Data("fouille-bench: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
 }
 let corpus = arguments[arguments.startIndex + 1]
 let rounds = arguments.count > 2 ? max(1, Int(arguments[arguments.startIndex + 2]) ?? 3) : 3

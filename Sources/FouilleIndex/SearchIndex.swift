@@ -115,6 +115,10 @@ public final class SearchIndex: Sendable {
                 throw IndexError.corrupt(path: path, reason: error.message ?? "\(error.resultCode)")
             case .SQLITE_INTERRUPT:
                 throw IndexError.timeout
+            case .SQLITE_ERROR where (error.message ?? "").contains("fts5"):
+                // The parser quotes everything, so this would be a bug of ours;
+                // still, the client hears about its query, not about SQLite.
+                throw IndexError.badQuery(error.message ?? "")
             case .SQLITE_CANTOPEN:
                 throw IndexError.database("cannot open \(path): \(error.message ?? "permission denied or missing")")
             default:

@@ -120,6 +120,8 @@ final class QueryEngine: Sendable {
             }
         } catch IndexError.timeout {
             return .error(ProtocolError(.timeout, "the query ran past the \(limits.queryTimeLimit) limit"))
+        } catch IndexError.badQuery(let message) {
+            return .error(ProtocolError(.badQuery, message))
         } catch {
             logger.error("\(request): \(error)")
             return .error(ProtocolError(.internal, "\(error)"))

@@ -60,8 +60,9 @@ struct LatencyHistogram {
     private(set) var total: UInt64 = 0
 
     mutating func record(_ seconds: Double) {
-        let position = seconds <= Self.smallest ? 0 : log2(seconds / Self.smallest) * Self.bucketsPerDoubling
-        counts[min(counts.count - 1, max(0, Int(position.rounded(.up))))] += 1
+        // Clamped as a Double: converting an infinite position (or NaN) to Int would trap.
+        let position = seconds > Self.smallest ? log2(seconds / Self.smallest) * Self.bucketsPerDoubling : 0
+        counts[Int(min(Double(counts.count - 1), position.rounded(.up)))] += 1
         total += 1
     }
 

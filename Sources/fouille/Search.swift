@@ -49,6 +49,8 @@ struct Search: ParsableCommand {
     var query: [String]
 
     func validate() throws {
+        // The query swallows everything after it, --help included.
+        if let first = query.first, first == "--help" || first == "-h" { throw CleanExit.helpRequest(self) }
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
         guard offset >= 0 else { throw ValidationError("--offset must not be negative") }
         guard !query.isEmpty else { throw ValidationError("no query given") }

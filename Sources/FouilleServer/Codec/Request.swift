@@ -86,7 +86,9 @@ public enum Request: Equatable, Sendable {
             throws(ProtocolError) -> Int
         {
             guard let raw = values[key] else { return value }
-            guard let number = Int(raw), range.contains(number) else {
+            // Digits past what an Int holds are still a whole number: the largest, then capped.
+            let huge = cap != nil && !raw.isEmpty && raw.allSatisfy { $0.isASCII && $0.isNumber }
+            guard let number = Int(raw) ?? (huge ? Int.max : nil), range.contains(number) else {
                 let allowed = range.upperBound == Int.max
                     ? "\(range.lowerBound) or more" : "from \(range.lowerBound) to \(range.upperBound)"
                 throw ProtocolError(.badArgument, "\(key) must be a whole number, \(allowed), not \(raw.prefix(20))")

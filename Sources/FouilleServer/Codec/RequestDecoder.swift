@@ -40,7 +40,9 @@ public struct RequestDecoder: ByteToMessageDecoder {
             return .continue
         }
         if !discarding, buffer.readableBytes > 0 {
-            context.fireChannelRead(wrapInboundOut(.line(buffer.readSlice(length: buffer.readableBytes)!)))
+            let frame = buffer.readableBytes > maximumLength
+                ? tooLong(&buffer) : .line(buffer.readSlice(length: buffer.readableBytes)!)
+            context.fireChannelRead(wrapInboundOut(frame))
         }
         buffer.clear()
         return .needMoreData
@@ -64,8 +66,9 @@ public struct RequestDecoder: ByteToMessageDecoder {
             return .line(line)
         }
         scanned = view.count
-        // "\r" may still be followed by "\n": allow one byte for it.
-        return view.count > maximumLength + 1 ? tooLong(&buffer) : nil
+        // A last "\r" may still be followed by "\n": allow one byte for it, only if it is one.
+        let over = view.count - maximumLength
+        return over > 1 || (over == 1 && view.last != UInt8(ascii: "\r")) ? tooLong(&buffer) : nil
     }
 
     private mutating func tooLong(_ buffer: inout ByteBuffer) -> RequestFrame {

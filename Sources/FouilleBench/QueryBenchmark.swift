@@ -1,0 +1,159 @@
+import FouilleIndex
+import FouilleIngest
+import FouilleServer
+import Foundation
+import GRDB
+import Logging
+
+/// Query latency and throughput through the daemon's socket, at 1 and 16
+/// connections, against the same queries on a plain FTS5 table in-process.
+struct QueryBenchmark {
+    let corpus: String
+    let queriesFile: String?
+    let fouille: String
+    let seconds: Double
+
+    func run() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("fouille-bench-query-\(getpid())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+
+        print("indexing \(corpus)…")
+        let frenchLocation = IndexLocation(path: scratch.appendingPathComponent("french").path)
+        let french = try SearchIndex.open(frenchLocation, creating: true)
+        let summary = try Ingester(index: french, logger: logger).run([corpus])
+        try french.checkpoint()
+        try french.close()
+        let plain = try SearchIndex.open(IndexLocation(path: scratch.appendingPathComponent("plain").path), creating: true, tokenizer: .unicode61)
+        _ = try Ingester(index: plain, logger: logger).run([corpus])
+        try plain.checkpoint()
+        let plainFile = plain.generation.file.path
+        try plain.close()
+        let queries = try loadQueries()
+        print("\(summary.added) documents, \(String(format: "%.1f", Double(summary.bytes) / 1_048_576)) MB; \(queries.count) queries\n")
+
+        let socket = scratch.appendingPathComponent("fouille.sock").path
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: fouille)
+        daemon.arguments = ["serve", "--index", frenchLocation.path, "--socket", socket, "--log-level", "warning"]
+        try daemon.run()
+        defer { daemon.terminate(); daemon.waitUntilExit() }
+        for _ in 0..<300 where (try? ProtocolClient(path: socket).send("PING")) == nil { usleep(20_000) }
+
+        // Warm both sides once over every query.
+        let warm = try ProtocolClient(path: socket)
+        for query in queries { _ = try warm.send("SEARCH limit=10 \(query)") }
+
+        var rows: [(String, Run)] = []
+        for round in 1...2 {
+            let one = try socketRun(socket, queries, connections: 1)
+            let sixteen = try socketRun(socket, queries, connections: 16)
+            let inProcess = try plainRun(plainFile, queries)
+            rows += [("round \(round): fouille, socket, 1 connection", one),
+                     ("round \(round): fouille, socket, 16 connections", sixteen),
+                     ("round \(round): plain FTS5 OR, in-process, 1 connection", inProcess)]
+        }
+        print("| run | queries | q/s | p50 ms | p95 ms | p99 ms | max ms | errors |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for (name, run) in rows {
+            print(String(format: "| %@ | %d | %.0f | %.3f | %.3f | %.3f | %.2f | %d |", name as NSString, run.latencies.count,
+                         run.queriesPerSecond, run.percentile(0.50), run.percentile(0.95), run.percentile(0.99),
+                         run.latencies.max() ?? 0, run.errors))
+        }
+        let last = rows.suffix(3).map(\.1)
+        print(String(format: "\nscaling 16/1 connections: %.2f× (target ≥ 1.6×); socket p50 %.3f ms (target < 1), p99 %.3f ms (target < 10)",
+                     last[1].queriesPerSecond / last[0].queriesPerSecond, last[0].percentile(0.5), last[0].percentile(0.99)))
+    }
+
+    struct Run {
+        var latencies: [Double] = []  // milliseconds
+        var errors = 0
+        var wall: Double = 0
+        var queriesPerSecond: Double { Double(latencies.count) / wall }
+        func percentile(_ p: Double) -> Double {
+            guard !latencies.isEmpty else { return 0 }
+            let sorted = latencies.sorted()
+            return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+        }
+    }
+
+    /// `connections` clients, each on its own thread and connection, for `seconds`.
+    private func socketRun(_ socket: String, _ queries: [String], connections: Int) throws -> Run {
+        final class Totals: @unchecked Sendable {
+            let lock = NSLock()
+            var run = Run()
+        }
+        let totals = Totals()
+        let start = Date()
+        DispatchQueue.concurrentPerform(iterations: connections) { worker in
+            var run = Run()
+            guard let client = try? ProtocolClient(path: socket) else { return }
+            var i = worker * 7919
+            while Date().timeIntervalSince(start) < seconds {
+                let query = queries[i % queries.count]
+                i += 1
+                let began = DispatchTime.now()
+                let reply = try? client.send("SEARCH limit=10 \(query)")
+                run.latencies.append(Double(DispatchTime.now().uptimeNanoseconds - began.uptimeNanoseconds) / 1e6)
+                if reply?.isOK != true { run.errors += 1 }
+            }
+            totals.lock.lock()
+            totals.run.latencies += run.latencies
+            totals.run.errors += run.errors
+            totals.lock.unlock()
+        }
+        var total = totals.run
+        total.wall = Date().timeIntervalSince(start)
+        return total
+    }
+
+    /// The baseline: words of the query, each quoted, joined by OR; bm25; snippet() in the select list.
+    private func plainRun(_ file: String, _ queries: [String]) throws -> Run {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: file, configuration: configuration)
+        var run = Run()
+        let start = Date()
+        var i = 0
+        try queue.read { db in
+            let statement = try db.makeStatement(sql: """
+                SELECT rowid, bm25(documents_fts), snippet(documents_fts, -1, '[', ']', '…', 20)
+                FROM documents_fts WHERE documents_fts MATCH ? ORDER BY bm25(documents_fts) LIMIT 10
+                """)
+            while Date().timeIntervalSince(start) < seconds {
+                let query = queries[i % queries.count]
+                i += 1
+                let words = query.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map { "\"\($0)\"" }
+                guard !words.isEmpty else { continue }
+                let began = DispatchTime.now()
+                do {
+                    _ = try Row.fetchAll(statement, arguments: [words.joined(separator: " OR ")])
+                } catch {
+                    run.errors += 1
+                }
+                run.latencies.append(Double(DispatchTime.now().uptimeNanoseconds - began.uptimeNanoseconds) / 1e6)
+            }
+        }
+        run.wall = Date().timeIntervalSince(start)
+        return run
+    }
+
+    /// The queries file's second column, or titles of the corpus when none is given.
+    private func loadQueries() throws -> [String] {
+        if let queriesFile {
+            return try String(contentsOfFile: queriesFile, encoding: .utf8).split(separator: "\n").compactMap { line in
+                let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+                return fields.count >= 2 ? String(fields[1]) : nil
+            }
+        }
+        var titles: [String] = []
+        let walker = FileManager.default.enumerator(atPath: corpus)
+        while let path = walker?.nextObject() as? String, titles.count < 1000 {
+            guard path.hasSuffix(".txt"), let data = FileManager.default.contents(atPath: corpus + "/" + path) else { continue }
+            let title = String(decoding: data.prefix(400), as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+            if !title.isEmpty { titles.append(title) }
+        }
+        return titles
+    }
+}
