@@ -1,3 +1,4 @@
+import FouilleAnalysis
 import Foundation
 import GRDB
 
@@ -43,31 +44,41 @@ extension SearchIndex {
     public func search(
         _ text: String, limit: Int = 10, offset: Int = 0, ranking: Ranking = .default, timeLimit: Duration? = nil
     ) throws -> SearchResults {
-        guard let query = queryParsers.withParser({ $0.parse(text) }) else { return .empty }
-        let offset = max(0, offset), limit = max(0, limit)
-        return try read(timeLimit: timeLimit) { db in
-            guard let plan = try QueryPlan(query, db) else { return .empty }
-            let total = try plan.count(plan.looseExpression, db)
-            let strict = try plan.clauseCount == 1 || offset + limit <= plan.count(plan.strictExpression, db)
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT rowid, matched_clauses(documents_fts, ?) AS matched, \(ranking.bm25) AS bm25
-                    FROM documents_fts WHERE documents_fts MATCH ?
-                    ORDER BY matched DESC, bm25, rowid LIMIT ? OFFSET ?
-                    """,
-                arguments: [
-                    plan.phraseClauses, strict ? plan.strictExpression : plan.looseExpression, limit, offset,
-                ])
-            var hits: [SearchHit] = []
-            for row in rows {
-                var hit = try Snippet.hit(db, rowid: row[0], highlighting: plan.highlightExpression)
-                hit.rank = offset + hits.count + 1
-                hit.score = Ranking.score(matched: row[1], bm25: row[2])
-                hits.append(hit)
+        try queryParsers.withParser { parser in
+            guard let query = parser.parse(text) else { return .empty }
+            return try read(timeLimit: timeLimit) { db in
+                try run(query, limit: max(0, limit), offset: max(0, offset), ranking: ranking, parser.analyzer, db)
             }
-            return SearchResults(total: total, hits: hits)
         }
+    }
+
+    private func run(
+        _ query: SearchQuery, limit: Int, offset: Int, ranking: Ranking, _ analyzer: FrenchAnalyzer, _ db: Database
+    ) throws -> SearchResults {
+        guard let plan = try QueryPlan(query, db) else { return .empty }
+        let total = try plan.count(plan.looseExpression, db)
+        let strict = try plan.clauseCount == 1 || offset + limit <= plan.count(plan.strictExpression, db)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT rowid, matched_clauses(documents_fts, ?) AS matched, \(ranking.bm25) AS bm25
+                FROM documents_fts WHERE documents_fts MATCH ?
+                ORDER BY matched DESC, bm25, rowid LIMIT ? OFFSET ?
+                """,
+            arguments: [plan.phraseClauses, strict ? plan.strictExpression : plan.looseExpression, limit, offset])
+        let snippets = SnippetBuilder(query: query, analyzer: analyzer)
+        var hits: [SearchHit] = []
+        for row in rows {
+            let rowid: Int64 = row[0]
+            guard let document = try Row.fetchOne(
+                db, sql: "SELECT id, title, lead, body FROM documents WHERE rowid = ?", arguments: [rowid])
+            else { continue }
+            hits.append(SearchHit(
+                rank: offset + hits.count + 1, score: Ranking.score(matched: row[1], bm25: row[2]),
+                id: document[0], title: Snippet.oneLine(document[1]),
+                snippet: snippets.snippet(title: document[1], lead: document[2], body: document[3])))
+        }
+        return SearchResults(total: total, hits: hits)
     }
 
     /// The number of documents `text` matches, as `total` of ``search(_:limit:offset:ranking:timeLimit:)``.
@@ -93,8 +104,6 @@ struct QueryPlan {
     let strictExpression: String
     /// Any clause, none of the excluded terms.
     let looseExpression: String
-    /// Every positive term, so that snippets mark all the words found.
-    let highlightExpression: String
     /// For `matched_clauses()`: the clause of each phrase of the expressions, in order.
     let phraseClauses: String
 
@@ -108,7 +117,6 @@ struct QueryPlan {
         clauseCount = clauses.count
         strictExpression = SearchQuery.expression(all: clauses, without: query.excluded)
         looseExpression = SearchQuery.expression(any: clauses, without: query.excluded)
-        highlightExpression = clauses.map(\.expression).joined(separator: " OR ")
         var phrases: [Int] = []
         for (number, clause) in clauses.enumerated() {
             phrases += Array(repeating: number, count: clause.alternatives.count)

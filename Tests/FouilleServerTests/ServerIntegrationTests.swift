@@ -16,7 +16,7 @@ final class ServerIntegrationTests: XCTestCase {
         let hit = try XCTUnwrap(HitLine(line: search.lines[0]))
         XCTAssertEqual(hit.rank, 1)
         XCTAssertEqual(hit.id, "2025/08/poutine-kim.txt")
-        XCTAssertEqual(hit.matches, ["Corée", "Nord"])
+        XCTAssertEqual(hit.matches, ["Corée du Nord"], "adjacent matches make one span")
         XCTAssertTrue(search.final.hasPrefix("OK total=1 returned=1 took_ms="), search.final)
 
         let paged = try client.send("SEARCH limit=1 offset=1 le la des nickel canicule")
