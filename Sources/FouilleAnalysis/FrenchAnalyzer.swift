@@ -41,18 +41,29 @@ public final class FrenchAnalyzer {
         _ text: UnsafeBufferPointer<UInt8>, mode: AnalysisMode = .document,
         _ body: (Token) -> Bool
     ) -> Bool {
-        var keepGoing = true
-        segmenter.forEachWord(in: text) { word in
-            guard keepGoing, word.end - word.start <= Self.maximumWordLength else { return }
-            keepGoing = split(text, word.start..<word.end) { range in
-                let surface = UnsafeBufferPointer(rebasing: text[range])
-                guard let term = self.term(for: surface, isNumber: word.isNumber, mode: mode) else {
-                    return true
-                }
-                return body(Token(term, start: range.lowerBound, end: range.upperBound))
+        forEachSurface(text) { range, isNumber in
+            guard let term = term(for: UnsafeBufferPointer(rebasing: text[range]), isNumber: isNumber, mode: mode) else {
+                return true
             }
+            return body(Token(term, start: range.lowerBound, end: range.upperBound))
         }
-        return keepGoing
+    }
+
+    /// The first stages only: each word of `text` as segmented, elided and
+    /// split, before its spelling is normalised. For callers that look for
+    /// particular words and can skip most without stemming them (snippets);
+    /// ``term(ofSurface:isNumber:)`` finishes the chain for the ones they keep.
+    @discardableResult
+    public func forEachSurface(_ text: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>, _ isNumber: Bool) -> Bool) -> Bool {
+        segmenter.forEachWord(in: text, while: { word in
+            guard word.end - word.start <= Self.maximumWordLength else { return true }
+            return split(text, word.start..<word.end) { body($0, word.isNumber) }
+        })
+    }
+
+    /// The document term of one surface word from ``forEachSurface(_:_:)``.
+    public func term(ofSurface surface: UnsafeBufferPointer<UInt8>, isNumber: Bool) -> String? {
+        term(for: surface, isNumber: isNumber, mode: .document)
     }
 
     /// The terms of `text`, for tests and for callers outside SQLite.

@@ -34,6 +34,13 @@ public final class WordSegmenter {
     /// rules, without ICU's per-character machinery); any other run goes to ICU.
     /// - Parameter text: UTF-8 bytes; ICU reads them in place while this runs.
     public func forEachWord(in text: UnsafeBufferPointer<UInt8>, _ body: (Word) -> Void) {
+        forEachWord(in: text, while: { body($0); return true })
+    }
+
+    /// Calls `body` with each word of `text` until it returns false; returns
+    /// false when stopped early.
+    @discardableResult
+    public func forEachWord(in text: UnsafeBufferPointer<UInt8>, while body: (Word) -> Bool) -> Bool {
         var i = 0
         let n = text.count
         while i < n {
@@ -45,28 +52,35 @@ public final class WordSegmenter {
                 i += 1
             }
             guard i > start else { break }
-            if needsICU {
-                forEachICUWord(in: text, start..<i, body)
-            } else {
-                ASCIIWordRules.forEachWord(in: text, start..<i, body)
-            }
+            let finished = needsICU
+                ? forEachICUWord(in: text, start..<i, while: body)
+                : ASCIIWordRules.forEachWord(in: text, start..<i, body)
+            guard finished else { return false }
         }
+        return true
     }
 
     /// ICU's segmentation of `range`, reported with offsets into the whole text.
     public func forEachICUWord(in text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ body: (Word) -> Void) {
-        guard let base = text.baseAddress, !range.isEmpty else { return }
+        forEachICUWord(in: text, range, while: { body($0); return true })
+    }
+
+    @discardableResult
+    func forEachICUWord(in text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, while body: (Word) -> Bool) -> Bool {
+        guard let base = text.baseAddress, !range.isEmpty else { return true }
         let ok = (base + range.lowerBound).withMemoryRebound(to: CChar.self, capacity: range.count) {
             fouille_segmenter_set_text(handle, $0, Int32(clamping: range.count)) == 0
         }
-        guard ok else { return }
+        guard ok else { return true }
         var start: Int32 = 0, end: Int32 = 0, kind: Int32 = 0
         while fouille_segmenter_next(handle, &start, &end, &kind) == 1 {
             guard Int(kind) != Int(FOUILLE_SEGMENT_NONE) else { continue }
-            body(Word(
+            let word = Word(
                 start: range.lowerBound + Int(start), end: range.lowerBound + Int(end),
-                isNumber: Int(kind) == Int(FOUILLE_SEGMENT_NUMBER)))
+                isNumber: Int(kind) == Int(FOUILLE_SEGMENT_NUMBER))
+            guard body(word) else { return false }
         }
+        return true
     }
 }
 
@@ -87,7 +101,7 @@ enum ASCIIWordRules {
     /// Bytes the rules here do not cover: non-ASCII, and ICU's special `@` and `_`.
     @inline(__always) static func needsICU(_ b: UInt8) -> Bool { b >= 0x80 || b == 0x40 || b == 0x5F }
 
-    static func forEachWord(in text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ body: (WordSegmenter.Word) -> Void) {
+    static func forEachWord(in text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ body: (WordSegmenter.Word) -> Bool) -> Bool {
         var i = range.lowerBound
         let end = range.upperBound
         while i < end {
@@ -110,7 +124,8 @@ enum ASCIIWordRules {
                 guard joinsLetters || joinsDigits else { break }
                 i += 2
             }
-            body(WordSegmenter.Word(start: start, end: i, isNumber: isDigit(text[i - 1])))
+            guard body(WordSegmenter.Word(start: start, end: i, isNumber: isDigit(text[i - 1]))) else { return false }
         }
+        return true
     }
 }

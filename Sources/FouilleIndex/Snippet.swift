@@ -41,11 +41,13 @@ public struct Snippet: Sendable, Equatable, CustomStringConvertible {
 ///
 /// FTS5's `snippet()` tokenizes a whole column for every call, and a hit
 /// needed up to three calls (body, lead, title): on long documents that was
-/// most of a query's time. This builder runs the same French analysis over
-/// at most ``scanLimit`` bytes of a column and stops as soon as a window
-/// holds every word of the query. It picks the window of ``windowTokens``
-/// words with the most distinct query words (then the most matches), from
-/// the body, else the lead, else the title.
+/// most of a query's time. This builder segments at most ``scanLimit`` bytes
+/// of a column and stops as soon as a window holds every word of the query.
+/// Only words whose first letters could begin a query term are folded and
+/// stemmed (a stem starts like its word, save rare exceptions that then go
+/// unmarked); the rest are skipped at the cost of segmenting them. It picks
+/// the window of ``windowTokens`` words with the most distinct query words
+/// (then the most matches), from the body, else the lead, else the title.
 struct SnippetBuilder {
     /// Words of context in a snippet.
     static let windowTokens = 20
@@ -57,6 +59,38 @@ struct SnippetBuilder {
         var exact: [String: Int] = [:]  // term → distinct-word number
         var prefixes: [(String, Int)] = []
         var count = 0
+        /// First two bytes of every term (lower-case ASCII), and first bytes
+        /// of one-byte terms: a word starting otherwise cannot match.
+        var starts = Set<UInt16>()
+        var singleStarts = Set<UInt8>()
+        /// A term starts with a byte outside ASCII: no filtering is possible.
+        var unfiltered = false
+
+        mutating func add(_ term: String) {
+            let bytes = Array(term.utf8)
+            guard let first = bytes.first else { return }
+            if first >= 0x80 || (bytes.count > 1 && bytes[1] >= 0x80) {
+                unfiltered = true
+            } else if bytes.count == 1 {
+                singleStarts.insert(first)
+            } else {
+                starts.insert(UInt16(first) << 8 | UInt16(bytes[1]))
+            }
+        }
+
+        /// Whether the surface word in `bytes` could have one of the terms:
+        /// folding lower-cases ASCII and leaves it in place.
+        func mayMatch(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard !unfiltered, let first = bytes.first, first < 0x80 else { return true }
+            let a = lower(first)
+            if singleStarts.contains(a) { return true }
+            guard bytes.count > 1 else { return false }
+            // An apostrophe inside a kept word is dropped by folding (aujourd'hui).
+            guard bytes[1] < 0x80, bytes[1] != 0x27 else { return true }
+            return starts.contains(UInt16(a) << 8 | UInt16(lower(bytes[1])))
+        }
+
+        private func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
 
         func number(of term: String) -> Int? {
             if let number = exact[term] { return number }
@@ -78,6 +112,7 @@ struct SnippetBuilder {
                     let number = numbers[key] ?? numbers.count
                     numbers[key] = number
                     for column in columns {
+                        wanted[column].add(word)
                         if key.hasPrefix("*") {
                             wanted[column].prefixes.append((word, number))
                         } else {
@@ -115,14 +150,18 @@ struct SnippetBuilder {
         utf8.withUTF8 { bytes in
             let scanned = UnsafeBufferPointer(rebasing: bytes[..<min(bytes.count, Self.scanLimit)])
             var complete: Int?  // token at which a window first held every word
-            analyzer.analyze(scanned, mode: .document) { token in
-                if let number = wanted.number(of: token.text) {
-                    matches.append(Match(token: tokens.count, number: number))
-                    if complete == nil, Self.distinct(matches, from: max(0, tokens.count - Self.windowTokens + 1), through: tokens.count) == wanted.count {
-                        complete = tokens.count
+            analyzer.forEachSurface(scanned) { range, isNumber in
+                let surface = UnsafeBufferPointer(rebasing: scanned[range])
+                if wanted.mayMatch(surface) {
+                    guard let term = analyzer.term(ofSurface: surface, isNumber: isNumber) else { return true }
+                    if let number = wanted.number(of: term) {
+                        matches.append(Match(token: tokens.count, number: number))
+                        if complete == nil, Self.distinct(matches, from: max(0, tokens.count - Self.windowTokens + 1), through: tokens.count) == wanted.count {
+                            complete = tokens.count
+                        }
                     }
                 }
-                tokens.append(token.start..<token.end)
+                tokens.append(range)
                 // Every word found in one window: a little context after it, and done.
                 return complete.map { tokens.count < $0 + Self.windowTokens / 2 } ?? true
             }
@@ -151,6 +190,20 @@ struct SnippetBuilder {
         return seen.count
     }
 
+    /// The matched token right after `token`, past at most two stop words.
+    private func nextMatch(after token: Int, through end: Int, marked: Set<Int>, tokens: [Range<Int>], utf8: [UInt8]) -> Int? {
+        var candidate = token + 1
+        while candidate <= end, candidate <= token + 3 {
+            if marked.contains(candidate) { return candidate }
+            let isStopWord = utf8[tokens[candidate]].withUnsafeBufferPointer {
+                analyzer.term(ofSurface: $0, isNumber: false) == nil
+            }
+            guard isStopWord else { return nil }
+            candidate += 1
+        }
+        return nil
+    }
+
     /// The text from token `start` for ``windowTokens`` tokens, matches marked,
     /// `…` where text was left out.
     private func window(_ text: String, tokens: [Range<Int>], matches: [Match], from start: Int) -> String {
@@ -172,10 +225,10 @@ struct SnippetBuilder {
                 index += 1
                 continue
             }
-            // Consecutive matched tokens make one span: `[Corée du Nord]`
-            // (`du`, a stop word, is no token between them).
+            // Matched words with nothing but stop words between them make one
+            // span: `[Corée du Nord]`, as FTS5's own highlight() would have it.
             var last = index
-            while last + 1 <= end, marked.contains(last + 1) { last += 1 }
+            while let next = nextMatch(after: last, through: end, marked: marked, tokens: tokens, utf8: utf8) { last = next }
             out += utf8[position..<tokens[index].lowerBound]
             out += Array(Snippet.open.utf8) + utf8[tokens[index].lowerBound..<tokens[last].upperBound] + Array(Snippet.close.utf8)
             position = tokens[last].upperBound
