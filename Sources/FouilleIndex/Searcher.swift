@@ -66,17 +66,25 @@ extension SearchIndex {
                 ORDER BY matched DESC, bm25, rowid LIMIT ? OFFSET ?
                 """,
             arguments: [plan.phraseClauses, strict ? plan.strictExpression : plan.looseExpression, limit, offset])
-        let snippets = SnippetBuilder(query: query, analyzer: analyzer)
+        let snippets = SnippetBuilder(phraseClauses: plan.phraseNumbers, phraseLengths: plan.phraseLengths, analyzer: analyzer)
         var hits: [SearchHit] = []
         for row in rows {
             let rowid: Int64 = row[0]
             guard let document = try Row.fetchOne(
-                db, sql: "SELECT id, title, lead, body FROM documents WHERE rowid = ?", arguments: [rowid])
+                db,
+                sql: """
+                    SELECT d.id, d.title, d.lead, d.body, match_positions(documents_fts)
+                    FROM documents_fts JOIN documents d ON d.rowid = documents_fts.rowid
+                    WHERE documents_fts MATCH ? AND documents_fts.rowid = ?
+                    """,
+                arguments: [plan.looseExpression, rowid])
             else { continue }
             hits.append(SearchHit(
                 rank: offset + hits.count + 1, score: Ranking.score(matched: row[1], bm25: row[2]),
                 id: document[0], title: Snippet.oneLine(document[1]),
-                snippet: snippets.snippet(title: document[1], lead: document[2], body: document[3])))
+                snippet: snippets.snippet(
+                    title: document[1], lead: document[2], body: document[3],
+                    positions: SnippetBuilder.positions(document[4] ?? ""))))
         }
         return SearchResults(total: total, hits: hits)
     }
@@ -106,6 +114,9 @@ struct QueryPlan {
     let looseExpression: String
     /// For `matched_clauses()`: the clause of each phrase of the expressions, in order.
     let phraseClauses: String
+    let phraseNumbers: [Int]
+    /// Tokens each phrase spans, in the same order.
+    let phraseLengths: [Int]
 
     /// Nil when no clause matches any document.
     init?(_ query: SearchQuery, _ db: Database) throws {
@@ -122,6 +133,9 @@ struct QueryPlan {
             phrases += Array(repeating: number, count: clause.alternatives.count)
         }
         phrases += Array(repeating: -1, count: query.excluded.count)
+        phraseNumbers = phrases
+        phraseLengths = clauses.flatMap { $0.alternatives.map { max(1, $0.terms.count) } }
+            + query.excluded.map { max(1, $0.terms.count) }
         phraseClauses = phrases.map(String.init).joined(separator: ",")
     }
 

@@ -8,8 +8,12 @@
 extern "C" {
 #endif
 
-/// Registers `matched_clauses(fts_table, map)` on the connection `db` (an
-/// `sqlite3 *`). Returns an SQLite result code.
+/// Registers `matched_clauses(fts_table, map)` and `match_positions(fts_table)`
+/// on the connection `db` (an `sqlite3 *`). Returns an SQLite result code.
+///
+/// `match_positions` returns where the row's phrase instances are, as text:
+/// "column offset phrase" triples separated by ';', in FTS5's instance order
+/// (column, then token offset), at most 256.
 ///
 /// `map` is a text of comma-separated clause numbers, one per phrase of the
 /// MATCH expression in order: `"0,1,1,2"` says phrases 1 and 2 belong to
