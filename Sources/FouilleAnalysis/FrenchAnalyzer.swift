@@ -61,6 +61,41 @@ public final class FrenchAnalyzer {
         })
     }
 
+    /// The byte ranges of the words `analyze` would emit as terms, without
+    /// stemming them: only folding and the stop list decide. The n-th range
+    /// is the n-th token FTS5 indexed, which is what snippets need to turn
+    /// FTS5's token offsets back into text.
+    @discardableResult
+    public func forEachIndexedWord(_ text: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Bool) -> Bool {
+        forEachSurface(text) { range, isNumber in
+            guard isNumber || !isStopWord(UnsafeBufferPointer(rebasing: text[range])) else { return true }
+            return body(range)
+        }
+    }
+
+    /// Short ASCII stop words packed into integers, lower-case: most words
+    /// are told apart from stop words without making a string.
+    private lazy var packedStopWords: Set<UInt64> = Set(stopWords.words.compactMap { Self.pack(Array($0.utf8)) })
+    private lazy var longestStopWord = stopWords.words.map(\.utf8.count).max() ?? 0
+
+    private func isStopWord(_ surface: UnsafeBufferPointer<UInt8>) -> Bool {
+        if surface.count <= 8, let packed = Self.pack(surface) { return packedStopWords.contains(packed) }
+        if surface.allSatisfy({ $0 < 0x80 && $0 != 0x27 }), surface.count > longestStopWord { return false }
+        let folded = folding.apply(String(decoding: surface, as: UTF8.self)) ?? ""
+        return folded.isEmpty || stopWords.apply(folded) == nil
+    }
+
+    /// Up to 8 ASCII letters and digits, lower-cased, in one integer; nil otherwise.
+    private static func pack<C: Collection>(_ bytes: C) -> UInt64? where C.Element == UInt8 {
+        guard bytes.count <= 8 else { return nil }
+        var packed: UInt64 = 0
+        for b in bytes {
+            guard b < 0x80, b != 0x27 else { return nil }
+            packed = packed << 8 | UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
+        }
+        return packed
+    }
+
     /// The document term of one surface word from ``forEachSurface(_:_:)``.
     public func term(ofSurface surface: UnsafeBufferPointer<UInt8>, isNumber: Bool) -> String? {
         term(for: surface, isNumber: isNumber, mode: .document)

@@ -11,11 +11,21 @@ let usage = """
     usage: fouille-bench ingest CORPUS_DIR [ROUNDS]
            fouille-bench analyze CORPUS_DIR [ROUNDS]
            fouille-bench query CORPUS_DIR FOUILLE_BINARY [QUERIES_TSV] [SECONDS]
+           fouille-bench phases INDEX_DIR QUERIES_TSV
 
     """
-guard arguments.count >= 2, ["ingest", "analyze", "query"].contains(arguments.first) else {
+guard arguments.count >= 2, ["ingest", "analyze", "query", "phases"].contains(arguments.first) else {
     FileHandle.standardError.write(Data(usage.utf8))
     exit(2)
+}
+if arguments.first == "phases", arguments.count >= 3 {
+    do {
+        try PhaseBenchmark(index: arguments[arguments.startIndex + 1], queriesFile: arguments[arguments.startIndex + 2]).run()
+    } catch {
+        FileHandle.standardError.write(Data("fouille-bench: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
 }
 if arguments.first == "query" {
     let rest = Array(arguments.dropFirst(2))

@@ -40,20 +40,25 @@ extension SearchIndex {
     ///
     /// Snippets are computed for the hits returned only. The whole query runs
     /// on one read snapshot.
-    /// - Parameter timeLimit: interrupt the query past this (``IndexError/timeout``).
+    /// - Parameters:
+    ///   - timeLimit: interrupt the query past this (``IndexError/timeout``).
+    ///   - snippets: cut snippets (the default); without, hits have empty ones.
     public func search(
-        _ text: String, limit: Int = 10, offset: Int = 0, ranking: Ranking = .default, timeLimit: Duration? = nil
+        _ text: String, limit: Int = 10, offset: Int = 0, ranking: Ranking = .default, timeLimit: Duration? = nil,
+        snippets: Bool = true
     ) throws -> SearchResults {
         try queryParsers.withParser { parser in
             guard let query = parser.parse(text) else { return .empty }
             return try read(timeLimit: timeLimit) { db in
-                try run(query, limit: max(0, limit), offset: max(0, offset), ranking: ranking, parser.analyzer, db)
+                try run(
+                    query, limit: max(0, limit), offset: max(0, offset), ranking: ranking,
+                    analyzer: snippets ? parser.analyzer : nil, db)
             }
         }
     }
 
     private func run(
-        _ query: SearchQuery, limit: Int, offset: Int, ranking: Ranking, _ analyzer: FrenchAnalyzer, _ db: Database
+        _ query: SearchQuery, limit: Int, offset: Int, ranking: Ranking, analyzer: FrenchAnalyzer?, _ db: Database
     ) throws -> SearchResults {
         guard let plan = try QueryPlan(query, db) else { return .empty }
         let total = try plan.count(plan.looseExpression, db)
@@ -66,8 +71,17 @@ extension SearchIndex {
                 ORDER BY matched DESC, bm25, rowid LIMIT ? OFFSET ?
                 """,
             arguments: [plan.phraseClauses, strict ? plan.strictExpression : plan.looseExpression, limit, offset])
-        let snippets = SnippetBuilder(phraseClauses: plan.phraseNumbers, phraseLengths: plan.phraseLengths, analyzer: analyzer)
         var hits: [SearchHit] = []
+        guard let analyzer else {
+            for row in rows {
+                let id = try String.fetchOne(db, sql: "SELECT id FROM documents WHERE rowid = ?", arguments: [row[0] as Int64])
+                hits.append(SearchHit(
+                    rank: offset + hits.count + 1, score: Ranking.score(matched: row[1], bm25: row[2]),
+                    id: id ?? "", title: "", snippet: Snippet(marked: "")))
+            }
+            return SearchResults(total: total, hits: hits)
+        }
+        let snippets = SnippetBuilder(phraseClauses: plan.phraseNumbers, phraseLengths: plan.phraseLengths, analyzer: analyzer)
         for row in rows {
             let rowid: Int64 = row[0]
             guard let document = try Row.fetchOne(

@@ -15,8 +15,16 @@ public struct Snippet: Sendable, Equatable, CustomStringConvertible {
 
     /// The excerpt with `open` and `close` around each match, on one line.
     public func rendered(open: String = "[", close: String = "]") -> String {
-        marked.replacingOccurrences(of: Self.open, with: open)
-            .replacingOccurrences(of: Self.close, with: close)
+        var out = ""
+        out.reserveCapacity(marked.utf8.count)
+        for scalar in marked.unicodeScalars {
+            switch scalar {
+            case "\u{E000}": out += open
+            case "\u{E001}": out += close
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// The matched words, in order.
@@ -51,6 +59,9 @@ public struct Snippet: Sendable, Equatable, CustomStringConvertible {
 struct SnippetBuilder {
     /// Indexed words (stop words not counted) in a snippet.
     static let windowTokens = 16
+    /// Windows starting further into a column are taken only when no earlier
+    /// one has a match: the text has to be read up to the window.
+    static let preferredDepth = 400
 
     private let analyzer: FrenchAnalyzer
     /// Per phrase of the MATCH expression, in order: its clause, and how many
@@ -95,17 +106,19 @@ struct SnippetBuilder {
         return render(text, window: 0..<Self.windowTokens, matches: [])
     }
 
-    /// The window with the most distinct clauses, then the most matches;
-    /// starting a little before its first match.
+    /// The earliest window with the most distinct clauses, starting a little
+    /// before its first match. (Earliest, because the text has to be read up
+    /// to it.)
     private func bestWindow(_ matches: [Position]) -> (Range<Int>, (Int, Int)) {
         var best = 0..<Self.windowTokens, bestScore = (-1, -1)
-        for match in matches {
+        let early = matches.filter { $0.offset < Self.preferredDepth }
+        for match in early.isEmpty ? Array(matches.prefix(1)) : early {
             let start = max(0, match.offset - 2)
             let window = start..<(start + Self.windowTokens)
             let inside = matches.filter { window.contains($0.offset) }
             let clauses = Set(inside.map { $0.phrase < phraseClauses.count ? phraseClauses[$0.phrase] : -1 })
             let score = (clauses.count, inside.count)
-            if score > bestScore {
+            if score.0 > bestScore.0 {
                 bestScore = score
                 best = window
             }
@@ -120,19 +133,20 @@ struct SnippetBuilder {
             let length = match.phrase < phraseLengths.count ? phraseLengths[match.phrase] : 1
             for token in match.offset..<(match.offset + length) where window.contains(token) { marked.insert(token) }
         }
-        var ranges: [Range<Int>] = []  // byte ranges of the window's tokens
         var copy = text
-        let utf8 = copy.withUTF8 { Array($0) }
-        utf8.withUnsafeBufferPointer { bytes in
-            var index = 0
-            analyzer.analyze(bytes, mode: .document) { token in
-                if index >= window.lowerBound { ranges.append(token.start..<token.end) }
-                index += 1
-                return index < window.upperBound
-            }
+        return copy.withUTF8 { utf8 in render(utf8, window: window, marked: marked) }
+    }
+
+    private func render(_ utf8: UnsafeBufferPointer<UInt8>, window: Range<Int>, marked: Set<Int>) -> Snippet {
+        var ranges: [Range<Int>] = []  // byte ranges of the window's tokens
+        var index = 0
+        analyzer.forEachIndexedWord(utf8) { range in
+            if index >= window.lowerBound { ranges.append(range) }
+            index += 1
+            return index < window.upperBound
         }
         guard let first = ranges.first, let last = ranges.last else {
-            return Snippet(marked: Snippet.oneLine(String(text.prefix(160))))
+            return Snippet(marked: Snippet.oneLine(String(String(decoding: utf8.prefix(300), as: UTF8.self).prefix(160))))
         }
         let from = window.lowerBound == 0 ? 0 : first.lowerBound
         var out: [UInt8] = from == 0 ? [] : Array("…".utf8)
