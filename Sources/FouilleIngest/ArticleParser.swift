@@ -137,7 +137,12 @@ public struct BoilerplateMarkers: Sendable, Equatable {
         self.markers = Set(markers.map(Self.key).filter { !$0.isEmpty })
         // Upper case can take more bytes than lower case; a trailing colon too.
         longestMarker = (self.markers.map(\.utf8.count).max() ?? 0) * 2 + 4
+        markerLengths = Set(self.markers.map(\.utf8.count))
     }
+
+    /// Byte lengths of the markers: lower case keeps the length of the
+    /// letters markers use, and a line may add a colon and a space.
+    private let markerLengths: Set<Int>
 
     /// Reads markers from a file's text: one per line, `#` starts a comment line.
     public init(fileContents: String) {
@@ -147,7 +152,12 @@ public struct BoilerplateMarkers: Sendable, Equatable {
     }
 
     public func isMarker(_ line: String) -> Bool {
-        !markers.isEmpty && line.utf8.count <= longestMarker && markers.contains(Self.key(line))
+        let length = line.utf8.count
+        guard !markers.isEmpty, length <= longestMarker else { return false }
+        // Most short lines are not markers: tell by length before folding case.
+        guard markerLengths.contains(length) || markerLengths.contains(length - 1) || markerLengths.contains(length - 2)
+        else { return false }
+        return markers.contains(Self.key(line))
     }
 
     static func key(_ line: String) -> String {

@@ -37,7 +37,7 @@ public enum IngestError: Error, CustomStringConvertible {
 /// ``IngestOptions/prune`` documents whose files are gone are removed. Work is
 /// committed in batches, so a run killed at any point leaves every batch
 /// committed before it, and the next run completes the rest.
-public final class Ingester {
+public final class Ingester: @unchecked Sendable {
     private let index: SearchIndex
     private let options: IngestOptions
     private let logger: Logger
@@ -97,69 +97,122 @@ public final class Ingester {
         case touch(id: String, FileState)
     }
 
+    /// A batch read, decoded and parsed, ready to write.
+    private struct Prepared {
+        var candidates: ArraySlice<DirectoryWalker.Candidate>
+        var changes: [Change] = []
+        /// What preparing found: unchanged, skipped, failed files, bytes read.
+        var summary = IngestSummary()
+    }
+
+    /// Reads and parses one batch while the previous one is written: file
+    /// work and SQLite (where the French analysis runs, inside FTS5) overlap
+    /// on two cores. Batches are written in order, one transaction each.
     private func ingest(_ candidates: [DirectoryWalker.Candidate], from root: String,
                         into summary: inout IngestSummary, tracker: inout ProgressTracker) throws {
         let known = try index.fileStates(source: root)
-        var batch: [Change] = []
-        var batchBytes: Int64 = 0
-
-        func commit() throws {
-            guard !batch.isEmpty else { return }
-            let changes = batch
-            let outcomes = try index.write { writer -> [(id: String, IndexWriter.Outcome?)] in
-                try writer.addSource(root)
-                return try changes.map { change in
-                    switch change {
-                    case .upsert(let document): return (document.id, try writer.upsert(document))
-                    case .touch(let id, let state): try writer.touch(id: id, file: state); return (id, nil)
-                    }
-                }
+        let batches = batches(of: candidates, known: known)
+        let reader = DispatchQueue(label: "fouille.ingest.reader")
+        final class Slot: @unchecked Sendable { var prepared: Prepared? }
+        var next = batches.first.map { prepare($0, from: root, known: known) }
+        for position in batches.indices {
+            guard let current = next else { break }
+            let slot = Slot()
+            let ahead = DispatchGroup()
+            if position + 1 < batches.count {
+                let batch = batches[position + 1]
+                reader.async(group: ahead) { slot.prepared = self.prepare(batch, from: root, known: known) }
             }
-            for (id, outcome) in outcomes {
-                switch outcome {
-                case .added: summary.added += 1
-                case .updated: summary.updated += 1
-                case .taken(let owner):
-                    logger.error("\(root)/\(id): the id \(id) already belongs to a document from \(owner), not indexed")
-                    summary.failed += 1
-                case nil: summary.unchanged += 1
-                }
-            }
-            batch.removeAll(keepingCapacity: true)
-            batchBytes = 0
+            defer { ahead.wait() }
+            summary.unchanged += current.summary.unchanged
+            summary.skipped += current.summary.skipped
+            summary.failed += current.summary.failed
+            summary.bytes += current.summary.bytes
+            try write(current.changes, from: root, into: &summary)
+            for candidate in current.candidates { tracker.advance(bytes: candidate.size) }
+            ahead.wait()
+            next = slot.prepared
         }
+        if known.isEmpty && candidates.isEmpty {
+            try index.write { try $0.addSource(root) }
+        }
+    }
 
+    /// Consecutive slices holding at most ``IngestOptions/batchFiles`` files
+    /// or ``IngestOptions/batchBytes`` bytes to read (unchanged files ride along).
+    private func batches(of candidates: [DirectoryWalker.Candidate], known: [String: FileState])
+        -> [ArraySlice<DirectoryWalker.Candidate>]
+    {
+        var batches: [ArraySlice<DirectoryWalker.Candidate>] = []
+        var start = 0, files = 0
+        var bytes: Int64 = 0
+        for (i, candidate) in candidates.enumerated() {
+            if let old = known[candidate.id], old.size == candidate.size, old.mtime == candidate.mtime { continue }
+            files += 1
+            bytes += candidate.size
+            if files >= max(1, options.batchFiles) || bytes >= options.batchBytes {
+                batches.append(candidates[start...i])
+                start = i + 1
+                files = 0
+                bytes = 0
+            }
+        }
+        if start < candidates.count { batches.append(candidates[start...]) }
+        return batches
+    }
+
+    private func prepare(_ candidates: ArraySlice<DirectoryWalker.Candidate>, from root: String,
+                         known: [String: FileState]) -> Prepared {
+        var prepared = Prepared(candidates: candidates)
         for candidate in candidates {
-            defer { tracker.advance(bytes: candidate.size) }
             if let old = known[candidate.id], old.size == candidate.size, old.mtime == candidate.mtime {
-                summary.unchanged += 1
+                prepared.summary.unchanged += 1
                 continue
             }
             switch read(candidate) {
             case .failure(let reason):
                 logger.error("\(candidate.path): \(reason)")
-                summary.failed += 1
+                prepared.summary.failed += 1
             case .skip(let reason):
                 logger.warning("\(candidate.path): \(reason)")
-                summary.skipped += 1
+                prepared.summary.skipped += 1
             case .success(let bytes, let text):
-                summary.bytes += Int64(bytes.count)
+                prepared.summary.bytes += Int64(bytes.count)
                 let state = FileState(size: Int64(bytes.count), mtime: candidate.mtime, hash: ContentHash.of(bytes))
                 if let old = known[candidate.id], old.hash == state.hash {
-                    batch.append(.touch(id: candidate.id, state))
+                    prepared.changes.append(.touch(id: candidate.id, state))
                 } else {
                     let article = parser.parse(text)
-                    batch.append(.upsert(Document(
+                    prepared.changes.append(.upsert(Document(
                         id: candidate.id, source: root, title: article.title, lead: article.lead,
                         body: article.body, file: state)))
                 }
-                batchBytes += Int64(bytes.count)
-                if batch.count >= options.batchFiles || batchBytes >= options.batchBytes { try commit() }
             }
         }
-        try commit()
-        if known.isEmpty && candidates.isEmpty {
-            try index.write { try $0.addSource(root) }
+        return prepared
+    }
+
+    /// One transaction: a batch lands whole or not at all.
+    private func write(_ changes: [Change], from root: String, into summary: inout IngestSummary) throws {
+        guard !changes.isEmpty else { return }
+        let outcomes = try index.write { writer -> [(id: String, IndexWriter.Outcome?)] in
+            try writer.addSource(root)
+            return try changes.map { change in
+                switch change {
+                case .upsert(let document): return (document.id, try writer.upsert(document))
+                case .touch(let id, let state): try writer.touch(id: id, file: state); return (id, nil)
+                }
+            }
+        }
+        for (id, outcome) in outcomes {
+            switch outcome {
+            case .added: summary.added += 1
+            case .updated: summary.updated += 1
+            case .taken(let owner):
+                logger.error("\(root)/\(id): the id \(id) already belongs to a document from \(owner), not indexed")
+                summary.failed += 1
+            case nil: summary.unchanged += 1
+            }
         }
     }
 

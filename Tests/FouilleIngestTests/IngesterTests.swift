@@ -450,17 +450,22 @@ final class IngesterTests: XCTestCase {
     func testFileThatVanishesDuringTheRunFails() throws {
         try write("a-premier.txt", "Premier\nUn pangolin au Jardin des plantes.")
         try write("b-second.txt", "Second\nUn okapi au zoo de Beauval.")
-        let path = root + "/b-second.txt"
+        try write("c-troisieme.txt", "Troisième\nUn tapir à la ménagerie.")
+        let path = root + "/c-troisieme.txt"
         var removed = false
-        let options = IngestOptions()
-        // Progress is reported after the first file: remove the second then.
+        var options = IngestOptions()
+        options.batchFiles = 1
+        // Progress is reported once the first batch is written, while the
+        // second is being read ahead: remove the third file then.
         let ingester = Ingester(index: index, options: options, logger: log.logger) { _ in
             if !removed { removed = (try? FileManager.default.removeItem(atPath: path)) != nil }
         }
-        XCTAssertEqual(try ingester.run([root]).counts, summary(added: 1, failed: 1))
+        XCTAssertEqual(try ingester.run([root]).counts, summary(added: 2, failed: 1))
         XCTAssertTrue(log.logged(.error, path: path, reason: "vanished"), "\(log.entries)")
         XCTAssertEqual(try found("pangolin"), ["a-premier.txt"])
+        XCTAssertEqual(try found("okapi"), ["b-second.txt"])
     }
+
 
     func testBadNamesAndLinksAreReportedNotIndexed() throws {
         try write("bon.txt", "Un bon article\nSur le lynx du Jura.")
