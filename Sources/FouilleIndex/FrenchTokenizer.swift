@@ -26,6 +26,13 @@ final class FrenchTokenizer: FTS5CustomTokenizer {
         let mode: AnalysisMode =
             tokenization.contains(.prefix) ? .prefix : tokenization.contains(.query) ? .query : .document
         var status = SQLITE_OK
+        if mode == .document, tokenization.contains(.document),
+            let tokens = pText.withMemoryRebound(to: UInt8.self, capacity: Int(nText), {
+                PreAnalysis.shared.take(UnsafeBufferPointer(start: $0, count: Int(nText)))
+            })
+        {
+            return replay(tokens, context: context, tokenCallback: tokenCallback)
+        }
         _ = pText.withMemoryRebound(to: UInt8.self, capacity: Int(nText)) { bytes in
             analyzer.analyze(UnsafeBufferPointer(start: bytes, count: Int(nText)), mode: mode) { token in
                 var term = token.text
@@ -38,5 +45,23 @@ final class FrenchTokenizer: FTS5CustomTokenizer {
             }
         }
         return status
+    }
+
+    /// Hands FTS5 tokens analysed ahead of time (see ``PreAnalysis``).
+    private func replay(_ tokens: PreAnalysis.Tokens, context: UnsafeMutableRawPointer?, tokenCallback: FTS5TokenCallback) -> CInt {
+        tokens.terms.withUnsafeBufferPointer { terms in
+            terms.withMemoryRebound(to: CChar.self) { terms in
+                var termStart = 0
+                for i in 0..<tokens.starts.count {
+                    let termEnd = Int(tokens.termEnds[i])
+                    let status = tokenCallback(
+                        context, 0, terms.baseAddress.map { $0 + termStart }, CInt(termEnd - termStart),
+                        CInt(tokens.starts[i]), CInt(tokens.ends[i]))
+                    guard status == SQLITE_OK else { return status }
+                    termStart = termEnd
+                }
+                return SQLITE_OK
+            }
+        }
     }
 }

@@ -7,10 +7,15 @@ import Foundation
 final class QueryParserPool: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [QueryParser] = []
+    private let cacheCapacity: Int
+
+    init(cacheCapacity: Int = 4096) {
+        self.cacheCapacity = cacheCapacity
+    }
 
     func withParser<T>(_ body: (QueryParser) throws -> T) rethrows -> T {
         lock.lock()
-        let parser = idle.popLast() ?? QueryParser()
+        let parser = idle.popLast() ?? QueryParser(analyzer: FrenchAnalyzer(cacheCapacity: cacheCapacity))
         lock.unlock()
         defer {
             lock.lock()

@@ -17,12 +17,21 @@ public final class SearchIndex: Sendable {
     public let generation: Generation
     let pool: DatabasePool
     let queryParsers: QueryParserPool
+    /// Analyzers with a large word cache, for ingest's reading thread.
+    let ingestAnalyzers = QueryParserPool(cacheCapacity: 100_000)
 
-    private init(location: IndexLocation, generation: Generation, pool: DatabasePool) {
+    /// The index analyses French (not a plain baseline table of a benchmark).
+    let analysesFrench: Bool
+
+    private init(location: IndexLocation, generation: Generation, pool: DatabasePool) throws {
         self.location = location
         self.generation = generation
         self.pool = pool
         self.queryParsers = QueryParserPool()
+        analysesFrench = try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'documents_fts'")?
+                .contains("tokenize='french'") ?? false
+        }
     }
 
     /// Opens the generation `CURRENT` names.
@@ -45,7 +54,9 @@ public final class SearchIndex: Sendable {
         let pool = try mapErrors(path: generation.file.path) {
             try DatabasePool(path: generation.file.path, configuration: configuration(readOnly: readOnly))
         }
-        return SearchIndex(location: location, generation: generation, pool: pool)
+        return try mapErrors(path: generation.file.path) {
+            try SearchIndex(location: location, generation: generation, pool: pool)
+        }
     }
 
     /// Every connection gets the `french` tokenizer; writers wait for a busy

@@ -101,6 +101,7 @@ public final class Ingester: @unchecked Sendable {
     private struct Prepared {
         var candidates: ArraySlice<DirectoryWalker.Candidate>
         var changes: [Change] = []
+        var analyzed: PreAnalyzed?
         /// What preparing found: unchanged, skipped, failed files, bytes read.
         var summary = IngestSummary()
     }
@@ -128,6 +129,7 @@ public final class Ingester: @unchecked Sendable {
             summary.skipped += current.summary.skipped
             summary.failed += current.summary.failed
             summary.bytes += current.summary.bytes
+            defer { current.analyzed.map(index.releaseAnalysis) }
             try write(current.changes, from: root, into: &summary)
             for candidate in current.candidates { tracker.advance(bytes: candidate.size) }
             ahead.wait()
@@ -189,6 +191,12 @@ public final class Ingester: @unchecked Sendable {
                 }
             }
         }
+        // The French analysis, here on the reading thread rather than inside
+        // the writer's inserts.
+        prepared.analyzed = index.preAnalyze(prepared.changes.compactMap {
+            if case .upsert(let document) = $0 { return document }
+            return nil
+        })
         return prepared
     }
 
