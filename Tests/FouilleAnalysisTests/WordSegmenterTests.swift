@@ -153,7 +153,7 @@ final class WordSegmenterTests: XCTestCase {
     func testASCIIRulesAgreeWithICU() {
         let segmenter = WordSegmenter()
         let alphabet = Array("aZé9 0.,;'’:-_@!?\"()\t\nxy12")
-        var generator = SeededGenerator(seed: 2025)
+        var generator = SplitMix64(seed: 2025)
         for _ in 0..<5000 {
             let length = Int.random(in: 0...24, using: &generator)
             let text = String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
@@ -186,18 +186,5 @@ final class WordSegmenterTests: XCTestCase {
             }
         }
         return words
-    }
-}
-
-/// A small seeded generator (SplitMix64), so random tests repeat exactly.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
