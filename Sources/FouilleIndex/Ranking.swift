@@ -5,9 +5,12 @@
 /// ten times a word in the body, in the lead five times. These are the
 /// starting weights of the design; they are the single place to tune them.
 ///
-/// Across tiers, a document matching more clauses always ranks first. The
-/// reported score says both: its integer part is the number of clauses
-/// matched, its fraction BM25 squashed into [0, 1). Higher is better.
+/// Across tiers (see `QueryPlan`), a stricter tier always ranks first. The
+/// reported score says both: its integer part is the tier's level, the
+/// number of the query's clauses, rarest first, that the document contains
+/// all of; its fraction is BM25 squashed into [0, 1). Documents of the last,
+/// loosest tier (without the rarest clause) score below 1, by the clauses
+/// they contain, then BM25. Higher is always better, and scores fall with rank.
 public struct Ranking: Sendable, Equatable {
     public var titleWeight: Double
     public var leadWeight: Double
@@ -24,9 +27,18 @@ public struct Ranking: Sendable, Equatable {
     /// The SQL for FTS5's `bm25()` with these weights (lower is better).
     var bm25: String { "bm25(documents_fts, \(titleWeight), \(leadWeight), \(bodyWeight))" }
 
-    /// The score of a document matching `matched` clauses with this BM25.
-    static func score(matched: Int, bm25: Double) -> Double {
+    /// The score of a document of the tier at `level` with this BM25.
+    static func score(level: Int, bm25: Double) -> Double {
+        Double(level) + squashed(bm25)
+    }
+
+    /// The score of a document of the loosest tier, containing `matched` of `count` clauses.
+    static func looseScore(matched: Int, of count: Int, bm25: Double) -> Double {
+        (Double(matched) + squashed(bm25)) / Double(count + 1)
+    }
+
+    private static func squashed(_ bm25: Double) -> Double {
         let relevance = max(0, -bm25)
-        return Double(matched) + relevance / (1 + relevance)
+        return relevance / (1 + relevance)
     }
 }

@@ -17,6 +17,8 @@ public final class SearchIndex: Sendable {
     public let generation: Generation
     let pool: DatabasePool
     let queryParsers: QueryParserPool
+    /// Documents per clause, remembered for planning.
+    let clauseCounts = ClauseCounts()
     /// Analyzers with a large word cache, for ingest's reading thread.
     let ingestAnalyzers = QueryParserPool(cacheCapacity: 100_000)
 
@@ -183,6 +185,12 @@ public final class SearchIndex: Sendable {
                     file: FileState(size: $0[5], mtime: $0[6], hash: $0[7]))
             }
         }
+    }
+
+    /// A read connection, with the tokenizer and functions registered, for
+    /// tools and benchmarks that need SQL of their own.
+    public func withReadConnection<T>(_ body: (Database) throws -> T) throws -> T {
+        try read(body)
     }
 
     /// Runs `body` on one read snapshot. With a time limit, SQLite itself
