@@ -6,11 +6,9 @@
 /// starting weights of the design; they are the single place to tune them.
 ///
 /// Across tiers (see `QueryPlan`), a stricter tier always ranks first. The
-/// reported score says both: its integer part is the tier's level, the
-/// number of the query's clauses, rarest first, that the document contains
-/// all of; its fraction is BM25 squashed into [0, 1). Documents of the last,
-/// loosest tier (without the rarest clause) score below 1, by the clauses
-/// they contain, then BM25. Higher is always better, and scores fall with rank.
+/// reported score says both: its integer part is the tier (the strictest
+/// tier of a query with n clauses is n(n+1)/2, the loosest 1), its fraction
+/// BM25 squashed into [0, 1). Higher is better, and scores fall with rank.
 public struct Ranking: Sendable, Equatable {
     public var titleWeight: Double
     public var leadWeight: Double
@@ -30,11 +28,6 @@ public struct Ranking: Sendable, Equatable {
     /// The score of a document of the tier at `level` with this BM25.
     static func score(level: Int, bm25: Double) -> Double {
         Double(level) + squashed(bm25)
-    }
-
-    /// The score of a document of the loosest tier, containing `matched` of `count` clauses.
-    static func looseScore(matched: Int, of count: Int, bm25: Double) -> Double {
-        (Double(matched) + squashed(bm25)) / Double(count + 1)
     }
 
     private static func squashed(_ bm25: Double) -> Double {

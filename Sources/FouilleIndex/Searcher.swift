@@ -61,7 +61,7 @@ extension SearchIndex {
         let total = try plan.total(db, counts: clauseCounts)
         var hits: [SearchHit] = []
         var skip = offset
-        for tier in plan.tiers where hits.count < limit {
+        for tier in plan.tiers() where hits.count < limit {
             if skip > 0 {
                 let count = try tier.count(db)
                 if count <= skip {
@@ -106,21 +106,23 @@ extension SearchIndex {
 /// How a query runs: its clauses ordered rarest first, and the tiers of
 /// results that follow from giving them up one by one.
 ///
-/// With clauses c0 (rarest) … cn-1 (most frequent), tier k holds the
-/// documents containing c0 … cn-1-k but not cn-k: every tier is disjoint
-/// from the stricter ones, so paging walks one list. The last tier holds the
-/// documents without c0 that contain any other clause, ranked by how many
-/// they contain. Clauses found in no document are dropped first, so a typo
-/// does not empty the strict tiers.
+/// With clauses c0 (rarest) … cn-1 (most frequent), the first tier holds the
+/// documents containing every clause; each next one gives up the most
+/// frequent clause still required, so documents containing all the rarer
+/// ones come next. When even c0 alone is exhausted, the same goes on among
+/// the documents without c0, from c1, and so on. Every tier is disjoint from
+/// the ones before it (each excludes the clause just given up), so paging
+/// walks one list, and every tier is an AND of clauses: cheap to rank, never
+/// an OR over everything sharing a common word with the query, unless the
+/// page is still not full by then. Clauses found in no document are dropped
+/// first, so a typo does not empty the results.
 struct QueryPlan {
     struct Tier {
         let expression: String
-        /// Clauses every document of the tier contains; nil for the last,
-        /// looser tier, ranked by `matched_clauses()`.
-        let level: Int?
-        let clauseCount: Int
-        /// For `matched_clauses()` and snippets: the clause of each phrase
-        /// of the expression, in order (-1 for exclusions), and its length.
+        /// The score's integer part: tiers after this one, plus one.
+        let level: Int
+        /// For snippets: the clause of each phrase of the expression, in
+        /// order (-1 for exclusions), and its length in tokens.
         let phraseClauses: [Int]
         let phraseLengths: [Int]
 
@@ -138,28 +140,16 @@ struct QueryPlan {
 
         func rows(_ db: Database, ranking: Ranking, limit: Int, offset: Int) throws -> [Row] {
             guard limit > 0 else { return [] }
-            if let level {
-                let statement = try db.cachedStatement(sql: """
-                    SELECT rowid, \(ranking.bm25) AS bm25, match_positions(documents_fts) FROM documents_fts
-                    WHERE documents_fts MATCH ? ORDER BY bm25, rowid LIMIT ? OFFSET ?
-                    """)
-                return try GRDB.Row.fetchAll(statement, arguments: [expression, limit, offset]).map {
-                    Row(rowid: $0[0], score: Ranking.score(level: level, bm25: $0[1]), positions: $0[2] ?? "")
-                }
-            }
             let statement = try db.cachedStatement(sql: """
-                SELECT rowid, matched_clauses(documents_fts, ?) AS matched, \(ranking.bm25) AS bm25,
-                    match_positions(documents_fts)
-                FROM documents_fts WHERE documents_fts MATCH ? ORDER BY matched DESC, bm25, rowid LIMIT ? OFFSET ?
+                SELECT rowid, \(ranking.bm25) AS bm25, match_positions(documents_fts) FROM documents_fts
+                WHERE documents_fts MATCH ? ORDER BY bm25, rowid LIMIT ? OFFSET ?
                 """)
-            let map = phraseClauses.map(String.init).joined(separator: ",")
-            return try GRDB.Row.fetchAll(statement, arguments: [map, expression, limit, offset]).map {
-                Row(rowid: $0[0], score: Ranking.looseScore(matched: $0[1], of: clauseCount, bm25: $0[2]), positions: $0[3] ?? "")
+            return try GRDB.Row.fetchAll(statement, arguments: [expression, limit, offset]).map {
+                Row(rowid: $0[0], score: Ranking.score(level: level, bm25: $0[1]), positions: $0[2] ?? "")
             }
         }
     }
 
-    let tiers: [Tier]
     private let clauses: [SearchQuery.Clause]
     private let excluded: [SearchQuery.Term]
 
@@ -171,22 +161,34 @@ struct QueryPlan {
             if documents > 0 { counted.append((clause, documents)) }
         }
         guard !counted.isEmpty else { return nil }
-        let clauses = counted.enumerated()
+        clauses = counted.enumerated()
             .sorted { ($0.element.documents, $0.offset) < ($1.element.documents, $1.offset) }
             .map(\.element.clause)
-        self.clauses = clauses
         excluded = query.excluded
+    }
+
+    /// The tiers, strictest first, made as they are needed.
+    func tiers() -> some Sequence<Tier> {
         let n = clauses.count
-        var tiers: [Tier] = (0..<n).map { k in
-            let kept = Array(clauses[..<(n - k)])
-            let dropped = k > 0 ? [clauses[n - k]] : []
-            return Self.tier(all: kept, without: query.excluded, alsoWithout: dropped, level: n - k, clauseCount: n)
+        let count = n * (n + 1) / 2
+        var made = 0
+        var skipped = 0, dropped = 0  // rarest clauses given up; most frequent ones given up after them
+        return AnySequence {
+            AnyIterator { () -> Tier? in
+                guard skipped < n else { return nil }
+                let remaining = Array(clauses[skipped...])
+                let kept = Array(remaining[..<(remaining.count - dropped)])
+                let without = Array(clauses[..<skipped]) + (dropped > 0 ? [remaining[remaining.count - dropped]] : [])
+                let tier = Self.tier(kept, without: without, excluded: excluded, level: count - made)
+                made += 1
+                dropped += 1
+                if dropped == remaining.count {
+                    skipped += 1
+                    dropped = 0
+                }
+                return tier
+            }
         }
-        if n > 1 {
-            tiers.append(Self.tier(
-                any: Array(clauses[1...]), without: query.excluded, alsoWithout: [clauses[0]], clauseCount: n))
-        }
-        self.tiers = tiers
     }
 
     /// Documents containing any clause and no exclusion: every tier together.
@@ -194,29 +196,13 @@ struct QueryPlan {
         try counts.documents(matching: SearchQuery.expression(any: clauses, without: excluded), db)
     }
 
+    /// `(kept…) NOT (excluded… OR without…)`, and its phrases in FTS5's order.
     private static func tier(
-        all kept: [SearchQuery.Clause], without excluded: [SearchQuery.Term], alsoWithout dropped: [SearchQuery.Clause],
-        level: Int, clauseCount: Int
+        _ kept: [SearchQuery.Clause], without: [SearchQuery.Clause], excluded: [SearchQuery.Term], level: Int
     ) -> Tier {
-        let (expression, clauses, lengths) = build(kept, joiner: " AND ", excluded, dropped)
-        return Tier(expression: expression, level: level, clauseCount: clauseCount, phraseClauses: clauses, phraseLengths: lengths)
-    }
-
-    private static func tier(
-        any kept: [SearchQuery.Clause], without excluded: [SearchQuery.Term], alsoWithout dropped: [SearchQuery.Clause],
-        clauseCount: Int
-    ) -> Tier {
-        let (expression, clauses, lengths) = build(kept, joiner: " OR ", excluded, dropped)
-        return Tier(expression: expression, level: nil, clauseCount: clauseCount, phraseClauses: clauses, phraseLengths: lengths)
-    }
-
-    /// The expression `(kept…) NOT (excluded… OR dropped…)` and its phrases, in FTS5's order.
-    private static func build(
-        _ kept: [SearchQuery.Clause], joiner: String, _ excluded: [SearchQuery.Term], _ dropped: [SearchQuery.Clause]
-    ) -> (String, [Int], [Int]) {
-        var expression = kept.map(\.expression).joined(separator: joiner)
+        var expression = kept.map(\.expression).joined(separator: " AND ")
         if kept.count > 1 { expression = "(" + expression + ")" }
-        let exclusions = excluded.map(\.expression) + dropped.map(\.expression)
+        let exclusions = excluded.map(\.expression) + without.map(\.expression)
         if !exclusions.isEmpty { expression += " NOT (" + exclusions.joined(separator: " OR ") + ")" }
         var clauses: [Int] = [], lengths: [Int] = []
         for (number, clause) in kept.enumerated() {
@@ -225,11 +211,11 @@ struct QueryPlan {
                 lengths.append(max(1, term.terms.count))
             }
         }
-        for term in excluded + dropped.flatMap(\.alternatives) {
+        for term in excluded + without.flatMap(\.alternatives) {
             clauses.append(-1)
             lengths.append(max(1, term.terms.count))
         }
-        return (expression, clauses, lengths)
+        return Tier(expression: expression, level: level, phraseClauses: clauses, phraseLengths: lengths)
     }
 }
 
