@@ -1,35 +1,8 @@
-// matched_clauses(): see CFTS5Match.h.
+// match_positions(): see CFTS5Match.h.
 #include "CFTS5Match.h"
 
 #include <sqlite3.h>
-#include <stdlib.h>
-
-/// Phrases beyond this count are not counted (the query parser keeps fewer).
-#define MAX_PHRASES 64
-
-static void matched_clauses(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
-                            int argc, sqlite3_value **argv) {
-    int phrases = api->xPhraseCount(fts);
-    if (phrases > MAX_PHRASES) phrases = MAX_PHRASES;
-    const char *map = argc > 0 ? (const char *)sqlite3_value_text(argv[0]) : NULL;
-    unsigned long long seen = 0;
-    for (int p = 0; p < phrases; p++) {
-        int clause = p;
-        if (map) {
-            // Read this phrase's clause number and step past its comma.
-            char *end = NULL;
-            long value = strtol(map, &end, 10);
-            if (end != map) clause = (int)value;
-            map = (*end == ',') ? end + 1 : end;
-        }
-        if (clause < 0 || clause >= 64) continue;
-        Fts5PhraseIter iter;
-        int column = -1, offset = -1;
-        if (api->xPhraseFirst(fts, p, &iter, &column, &offset) != SQLITE_OK) continue;
-        if (column >= 0) seen |= 1ULL << clause;
-    }
-    sqlite3_result_int(ctx, __builtin_popcountll(seen));
-}
+#include <stddef.h>
 
 /// match_positions(fts_table): where the row's phrase instances are, as text
 /// "column offset phrase" triples separated by ';', in column then offset
@@ -72,10 +45,8 @@ static fts5_api *fts5_api_of(sqlite3 *db) {
     return api;
 }
 
-int fouille_register_matched_clauses(void *db) {
+int fouille_register_match_positions(void *db) {
     fts5_api *api = fts5_api_of((sqlite3 *)db);
     if (api == NULL) return SQLITE_ERROR;
-    int rc = api->xCreateFunction(api, "matched_clauses", NULL, matched_clauses, NULL);
-    if (rc != SQLITE_OK) return rc;
     return api->xCreateFunction(api, "match_positions", NULL, match_positions, NULL);
 }

@@ -34,7 +34,6 @@ if arguments.first == "statements" {
             ("SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", ["\"fichiers\" OR \"copier\" OR \"repertoires\""]),
             ("SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", ["\"fichiers\" AND \"copier\" AND \"repertoires\""]),
             ("SELECT rowid, bm25(documents_fts, 10.0, 5.0, 1.0) AS s FROM documents_fts WHERE documents_fts MATCH ? ORDER BY s LIMIT 10", ["\"fichiers\" OR \"copier\" OR \"repertoires\""]),
-            ("SELECT rowid, matched_clauses(documents_fts, '0,1,2') AS m, bm25(documents_fts, 10.0, 5.0, 1.0) AS s FROM documents_fts WHERE documents_fts MATCH ? ORDER BY m DESC, s LIMIT 10", ["\"fichiers\" OR \"copier\" OR \"repertoires\""]),
             ("SELECT id, title, lead, body FROM documents WHERE rowid = ?", ["100"]),
             ("SELECT match_positions(documents_fts) FROM documents_fts WHERE documents_fts MATCH ? AND rowid = ?", ["\"fichiers\" OR \"copier\" OR \"repertoires\"", "100"]),
         ])
