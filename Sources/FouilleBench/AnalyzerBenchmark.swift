@@ -21,7 +21,7 @@ struct AnalyzerBenchmark {
             var tokens = 0
             let start = Date()
             for text in texts {
-                text.withUnsafeBufferPointer { buffer in
+                _ = text.withUnsafeBufferPointer { buffer in
                     analyzer.analyze(buffer) { _ in tokens += 1; return true }
                 }
             }
