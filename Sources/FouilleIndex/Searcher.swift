@@ -150,6 +150,11 @@ struct QueryPlan {
         }
     }
 
+    /// Clauses that take part, the rarest ones: a long query's most frequent
+    /// words say little, and n clauses make n(n+1)/2 tiers (Meilisearch
+    /// likewise reads ten words of a query).
+    static let maximumClauses = 10
+
     private let clauses: [SearchQuery.Clause]
     private let excluded: [SearchQuery.Term]
 
@@ -161,9 +166,10 @@ struct QueryPlan {
             if documents > 0 { counted.append((clause, documents)) }
         }
         guard !counted.isEmpty else { return nil }
-        clauses = counted.enumerated()
+        clauses = Array(counted.enumerated()
             .sorted { ($0.element.documents, $0.offset) < ($1.element.documents, $1.offset) }
             .map(\.element.clause)
+            .prefix(Self.maximumClauses))
         excluded = query.excluded
     }
 

@@ -11,7 +11,8 @@ struct Search: ParsableCommand {
             The query is what a person types: words in any case, with or without \
             accents. Also: "exact phrase", -excluded, prefix*, a OR b, and title:, \
             lead:, body: before a word. Nothing is a syntax error. Documents with \
-            all the words come first, then documents with most of them.
+            all the words come first, then those with fewer, the rarest words \
+            kept longest.
 
             Without --index, the query goes to the daemon on --socket; if none \
             answers, the command says so and exits with status 2.
