@@ -70,9 +70,9 @@ public final class SearchIndex: Sendable {
         config.maximumReaderCount = 8
         config.prepareDatabase { db in
             db.add(tokenizer: FrenchTokenizer.self)
-            let code = fouille_register_match_positions(UnsafeMutableRawPointer(db.sqliteConnection))
+            let code = fouille_register_functions(UnsafeMutableRawPointer(db.sqliteConnection))
             guard code == SQLITE_OK else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot register match_positions()")
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot register Fouille's FTS5 functions")
             }
         }
         return config

@@ -59,32 +59,25 @@ extension SearchIndex {
     ) throws -> SearchResults {
         guard let plan = try QueryPlan(query, db, counts: clauseCounts) else { return .empty }
         let total = try plan.total(db, counts: clauseCounts)
+        // The strict tier alone, when it fills the page; else all tiers in one ranking.
+        var rows = try plan.strict.rows(db, ranking: ranking, limit: limit, offset: offset)
+        if rows.count < limit, plan.clauseCount > 1 {
+            rows = try plan.loose.rows(db, ranking: ranking, limit: limit, offset: offset)
+        }
         var hits: [SearchHit] = []
-        var skip = offset
-        for tier in plan.tiers() where hits.count < limit {
-            if skip > 0 {
-                let count = try tier.count(db)
-                if count <= skip {
-                    skip -= count
-                    continue
-                }
-            }
-            let rows = try tier.rows(db, ranking: ranking, limit: limit - hits.count, offset: skip)
-            skip = 0
-            let snippets = analyzer.map {
-                SnippetBuilder(phraseClauses: tier.phraseClauses, phraseLengths: tier.phraseLengths, analyzer: $0)
-            }
-            let documents = try db.cachedStatement(sql: "SELECT id, title, lead, body FROM documents WHERE rowid = ?")
-            for row in rows {
-                guard let document = try Row.fetchOne(documents, arguments: [row.rowid]) else { continue }
-                let title: String = document[1]
-                let snippet = snippets?.snippet(
-                    title: title, lead: document[2], body: document[3],
-                    positions: SnippetBuilder.positions(row.positions)) ?? Snippet(marked: "")
-                hits.append(SearchHit(
-                    rank: offset + hits.count + 1, score: row.score, id: document[0],
-                    title: Snippet.oneLine(title), snippet: snippet))
-            }
+        let snippets = analyzer.map {
+            SnippetBuilder(phraseClauses: plan.loose.phraseClauses, phraseLengths: plan.loose.phraseLengths, analyzer: $0)
+        }
+        let documents = try db.cachedStatement(sql: "SELECT id, title, lead, body FROM documents WHERE rowid = ?")
+        for row in rows {
+            guard let document = try Row.fetchOne(documents, arguments: [row.rowid]) else { continue }
+            let title: String = document[1]
+            let snippet = snippets?.snippet(
+                title: title, lead: document[2], body: document[3],
+                positions: SnippetBuilder.positions(row.positions)) ?? Snippet(marked: "")
+            hits.append(SearchHit(
+                rank: offset + hits.count + 1, score: row.score, id: document[0],
+                title: Snippet.oneLine(title), snippet: snippet))
         }
         return SearchResults(total: total, hits: hits)
     }
@@ -110,19 +103,20 @@ extension SearchIndex {
 /// documents containing every clause; each next one gives up the most
 /// frequent clause still required, so documents containing all the rarer
 /// ones come next. When even c0 alone is exhausted, the same goes on among
-/// the documents without c0, from c1, and so on. Every tier is disjoint from
-/// the ones before it (each excludes the clause just given up), so paging
-/// walks one list, and every tier is an AND of clauses: cheap to rank, never
-/// an OR over everything sharing a common word with the query, unless the
-/// page is still not full by then. Clauses found in no document are dropped
-/// first, so a typo does not empty the results.
+/// the documents without c0, from c1, and so on: n(n+1)/2 tiers, disjoint,
+/// in one list. The strict tier is one cheap AND query; when it does not
+/// fill the page, one query over the documents containing any clause ranks
+/// them by tier (`tier_of()`, an FTS5 auxiliary function reading which
+/// clauses a row contains), then BM25. Clauses found in no document are
+/// dropped first, so a typo does not empty the results.
 struct QueryPlan {
-    struct Tier {
+    struct Tiers {
         let expression: String
-        /// The score's integer part: tiers after this one, plus one.
-        let level: Int
-        /// For snippets: the clause of each phrase of the expression, in
-        /// order (-1 for exclusions), and its length in tokens.
+        /// The clauses of a query with more than one rank by `tier_of()`.
+        let rankedByTier: Bool
+        let clauseCount: Int
+        /// For `tier_of()` and snippets: the clause of each phrase of the
+        /// expression, in order (-1 for exclusions), and its length in tokens.
         let phraseClauses: [Int]
         let phraseLengths: [Int]
 
@@ -132,20 +126,26 @@ struct QueryPlan {
             var positions: String
         }
 
-        func count(_ db: Database) throws -> Int {
-            try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?"),
-                arguments: [expression]) ?? 0
-        }
-
         func rows(_ db: Database, ranking: Ranking, limit: Int, offset: Int) throws -> [Row] {
             guard limit > 0 else { return [] }
+            let tiers = clauseCount * (clauseCount + 1) / 2
+            guard rankedByTier else {
+                let statement = try db.cachedStatement(sql: """
+                    SELECT rowid, \(ranking.bm25) AS bm25, match_positions(documents_fts) FROM documents_fts
+                    WHERE documents_fts MATCH ? ORDER BY bm25, rowid LIMIT ? OFFSET ?
+                    """)
+                return try GRDB.Row.fetchAll(statement, arguments: [expression, limit, offset]).map {
+                    Row(rowid: $0[0], score: Ranking.score(level: tiers, bm25: $0[1]), positions: $0[2] ?? "")
+                }
+            }
             let statement = try db.cachedStatement(sql: """
-                SELECT rowid, \(ranking.bm25) AS bm25, match_positions(documents_fts) FROM documents_fts
-                WHERE documents_fts MATCH ? ORDER BY bm25, rowid LIMIT ? OFFSET ?
+                SELECT rowid, tier_of(documents_fts, ?, ?) AS tier, \(ranking.bm25) AS bm25,
+                    match_positions(documents_fts)
+                FROM documents_fts WHERE documents_fts MATCH ? ORDER BY tier, bm25, rowid LIMIT ? OFFSET ?
                 """)
-            return try GRDB.Row.fetchAll(statement, arguments: [expression, limit, offset]).map {
-                Row(rowid: $0[0], score: Ranking.score(level: level, bm25: $0[1]), positions: $0[2] ?? "")
+            let map = phraseClauses.map(String.init).joined(separator: ",")
+            return try GRDB.Row.fetchAll(statement, arguments: [map, clauseCount, expression, limit, offset]).map {
+                Row(rowid: $0[0], score: Ranking.score(level: tiers - ($0[1] as Int), bm25: $0[2]), positions: $0[3] ?? "")
             }
         }
     }
@@ -155,8 +155,11 @@ struct QueryPlan {
     /// likewise reads ten words of a query).
     static let maximumClauses = 10
 
-    private let clauses: [SearchQuery.Clause]
-    private let excluded: [SearchQuery.Term]
+    let clauseCount: Int
+    /// Documents containing every clause.
+    let strict: Tiers
+    /// Documents containing any clause, ranked by tier.
+    let loose: Tiers
 
     /// Nil when no clause matches any document.
     init?(_ query: SearchQuery, _ db: Database, counts: ClauseCounts) throws {
@@ -166,62 +169,33 @@ struct QueryPlan {
             if documents > 0 { counted.append((clause, documents)) }
         }
         guard !counted.isEmpty else { return nil }
-        clauses = Array(counted.enumerated()
+        let clauses = Array(counted.enumerated()
             .sorted { ($0.element.documents, $0.offset) < ($1.element.documents, $1.offset) }
             .map(\.element.clause)
             .prefix(Self.maximumClauses))
-        excluded = query.excluded
-    }
-
-    /// The tiers, strictest first, made as they are needed.
-    func tiers() -> some Sequence<Tier> {
-        let n = clauses.count
-        let count = n * (n + 1) / 2
-        var made = 0
-        var skipped = 0, dropped = 0  // rarest clauses given up; most frequent ones given up after them
-        return AnySequence {
-            AnyIterator { () -> Tier? in
-                guard skipped < n else { return nil }
-                let remaining = Array(clauses[skipped...])
-                let kept = Array(remaining[..<(remaining.count - dropped)])
-                let without = Array(clauses[..<skipped]) + (dropped > 0 ? [remaining[remaining.count - dropped]] : [])
-                let tier = Self.tier(kept, without: without, excluded: excluded, level: count - made)
-                made += 1
-                dropped += 1
-                if dropped == remaining.count {
-                    skipped += 1
-                    dropped = 0
-                }
-                return tier
+        clauseCount = clauses.count
+        var phraseClauses: [Int] = [], phraseLengths: [Int] = []
+        for (number, clause) in clauses.enumerated() {
+            for term in clause.alternatives {
+                phraseClauses.append(number)
+                phraseLengths.append(max(1, term.terms.count))
             }
         }
+        for term in query.excluded {
+            phraseClauses.append(-1)
+            phraseLengths.append(max(1, term.terms.count))
+        }
+        strict = Tiers(
+            expression: SearchQuery.expression(all: clauses, without: query.excluded), rankedByTier: false,
+            clauseCount: clauses.count, phraseClauses: phraseClauses, phraseLengths: phraseLengths)
+        loose = Tiers(
+            expression: SearchQuery.expression(any: clauses, without: query.excluded), rankedByTier: clauses.count > 1,
+            clauseCount: clauses.count, phraseClauses: phraseClauses, phraseLengths: phraseLengths)
     }
 
     /// Documents containing any clause and no exclusion: every tier together.
     func total(_ db: Database, counts: ClauseCounts) throws -> Int {
-        try counts.documents(matching: SearchQuery.expression(any: clauses, without: excluded), db)
-    }
-
-    /// `(kept…) NOT (excluded… OR without…)`, and its phrases in FTS5's order.
-    private static func tier(
-        _ kept: [SearchQuery.Clause], without: [SearchQuery.Clause], excluded: [SearchQuery.Term], level: Int
-    ) -> Tier {
-        var expression = kept.map(\.expression).joined(separator: " AND ")
-        if kept.count > 1 { expression = "(" + expression + ")" }
-        let exclusions = excluded.map(\.expression) + without.map(\.expression)
-        if !exclusions.isEmpty { expression += " NOT (" + exclusions.joined(separator: " OR ") + ")" }
-        var clauses: [Int] = [], lengths: [Int] = []
-        for (number, clause) in kept.enumerated() {
-            for term in clause.alternatives {
-                clauses.append(number)
-                lengths.append(max(1, term.terms.count))
-            }
-        }
-        for term in excluded + without.flatMap(\.alternatives) {
-            clauses.append(-1)
-            lengths.append(max(1, term.terms.count))
-        }
-        return Tier(expression: expression, level: level, phraseClauses: clauses, phraseLengths: lengths)
+        try counts.documents(matching: loose.expression, db)
     }
 }
 

@@ -62,6 +62,10 @@ struct SnippetBuilder {
     /// Windows starting further into a column are taken only when no earlier
     /// one has a match: the text has to be read up to the window.
     static let preferredDepth = 400
+    /// Matches deeper than this are not shown: reaching them would mean
+    /// analysing tens of kilobytes per hit. The lead or title is shown
+    /// instead when it has a match, else the start of the body.
+    static let maximumDepth = 1500
 
     private let analyzer: FrenchAnalyzer
     /// Per phrase of the MATCH expression, in order: its clause, and how many
@@ -96,7 +100,8 @@ struct SnippetBuilder {
         let columns = [title, lead, body]
         var best: (column: Int, window: Range<Int>, score: (Int, Int), matches: [Position])?
         for column in [2, 1, 0] where !columns[column].isEmpty {
-            let here = positions.filter { $0.column == column }.sorted { $0.offset < $1.offset }
+            let here = positions.filter { $0.column == column && $0.offset < Self.maximumDepth }
+                .sorted { $0.offset < $1.offset }
             guard !here.isEmpty else { continue }
             let (window, score) = bestWindow(here)
             if best == nil || score.0 > best!.score.0 { best = (column, window, score, here) }

@@ -1,4 +1,4 @@
-// An FTS5 auxiliary function Fouille cuts snippets with, written against SQLite's C
+// FTS5 auxiliary functions Fouille ranks and cuts snippets with, written against SQLite's C
 // API. The header names no SQLite type: GRDB's own SQLite module defines them
 // for Swift, and two definitions of one C type do not mix.
 #ifndef FOUILLE_CFTS5MATCH_H
@@ -8,14 +8,18 @@
 extern "C" {
 #endif
 
-/// Registers `match_positions(fts_table)` on the connection `db` (an
-/// `sqlite3 *`). Returns an SQLite result code.
+/// Registers `match_positions(fts_table)` and `tier_of(fts_table, map, n)` on
+/// the connection `db` (an `sqlite3 *`). Returns an SQLite result code.
+///
+/// `tier_of` places a row in the tiers of Fouille's query plan, from which of
+/// the query's clauses it contains (see the comment in CFTS5Match.c), so one
+/// query can rank the tiers after the strict one.
 ///
 /// `match_positions` returns where the row's phrase instances are, as text:
 /// "column offset phrase" triples separated by ';', in FTS5's instance order
 /// (column, then token offset), at most 256. Snippets are cut from it
 /// without FTS5 tokenizing whole columns again.
-int fouille_register_match_positions(void *db);
+int fouille_register_functions(void *db);
 
 #ifdef __cplusplus
 }
