@@ -3,7 +3,9 @@
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /// match_positions(fts_table): where the row's phrase instances are, as text
 /// "column offset phrase" triples separated by ';', in column then offset
@@ -35,24 +37,83 @@ static void match_positions(const Fts5ExtensionApi *api, Fts5Context *fts, sqlit
     sqlite3_result_text(ctx, text, length, sqlite3_free);
 }
 
-/// tier_of(fts_table, map, clauses): the row's tier in Fouille's plan.
+/// tier_rank(fts_table, map, clauses, weight...): the row's tier in Fouille's
+/// plan and its BM25, in one number to sort by: tier * 1e6 + bm25, where bm25
+/// is FTS5's own formula (k1 1.2, b 0.75, negative, lower is better) with the
+/// column weights given. One pass over the row's phrase instances yields both:
+/// FTS5's bm25() and a separate tier function would each walk them.
 ///
 /// `map` gives the clause of each phrase ("0,1,1,2,-1": -1 for exclusions),
 /// clauses numbered rarest first, `clauses` how many there are. The tiers, in
 /// order: every clause; every clause but the last; … ; clause 0 alone; then
 /// the same among rows without clause 0 starting from clause 1, and so on. A
 /// row whose first present clause is j, followed by p present clauses in a
-/// row, is in tier sum(n - i, i < j) + (n - j - p). Smaller is better.
+/// row, is in tier sum(n - i, i < j) + (n - j - p).
 #define MAX_CLAUSES 64
+#define MAX_PHRASES 64
+#define MAX_COLUMNS 8
 
-static void tier_of(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
-                    int argc, sqlite3_value **argv) {
+/// Per query: what BM25 needs of the whole index, computed once.
+typedef struct {
+    int phrases;
+    double idf[MAX_PHRASES];
+    double average_length;
+} QueryStats;
+
+static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *context) {
+    (void)api;
+    (void)fts;
+    (*(sqlite3_int64 *)context)++;
+    return SQLITE_OK;
+}
+
+static QueryStats *query_stats(const Fts5ExtensionApi *api, Fts5Context *fts, int *rc) {
+    QueryStats *stats = (QueryStats *)api->xGetAuxdata(fts, 0);
+    if (stats) return stats;
+    stats = sqlite3_malloc(sizeof(QueryStats));
+    if (!stats) {
+        *rc = SQLITE_NOMEM;
+        return NULL;
+    }
+    memset(stats, 0, sizeof(QueryStats));
+    sqlite3_int64 rows = 0, tokens = 0;
+    *rc = api->xRowCount(fts, &rows);
+    if (*rc == SQLITE_OK) *rc = api->xColumnTotalSize(fts, -1, &tokens);
+    stats->average_length = rows > 0 ? (double)tokens / (double)rows : 1.0;
+    if (stats->average_length <= 0) stats->average_length = 1.0;
+    stats->phrases = api->xPhraseCount(fts);
+    if (stats->phrases > MAX_PHRASES) stats->phrases = MAX_PHRASES;
+    for (int i = 0; *rc == SQLITE_OK && i < stats->phrases; i++) {
+        sqlite3_int64 containing = 0;
+        *rc = api->xQueryPhrase(fts, i, (void *)&containing, count_row);
+        double idf = log((rows - containing + 0.5) / (containing + 0.5));
+        stats->idf[i] = idf <= 0.0 ? 1e-6 : idf;
+    }
+    if (*rc == SQLITE_OK) *rc = api->xSetAuxdata(fts, stats, sqlite3_free);
+    if (*rc != SQLITE_OK) {
+        sqlite3_free(stats);
+        return NULL;
+    }
+    return stats;
+}
+
+static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                      int argc, sqlite3_value **argv) {
+    int rc = SQLITE_OK;
+    QueryStats *stats = query_stats(api, fts, &rc);
+    if (!stats) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
     const char *map = argc > 1 ? (const char *)sqlite3_value_text(argv[0]) : NULL;
     int n = argc > 1 ? sqlite3_value_int(argv[1]) : 0;
     if (n <= 0 || n > MAX_CLAUSES) n = MAX_CLAUSES;
-    int present[MAX_CLAUSES] = {0};
-    int phrases = api->xPhraseCount(fts);
-    for (int p = 0; p < phrases; p++) {
+    double weights[MAX_COLUMNS];
+    int columns = api->xColumnCount(fts);
+    for (int c = 0; c < MAX_COLUMNS; c++) weights[c] = (c + 2 < argc) ? sqlite3_value_double(argv[c + 2]) : 1.0;
+
+    int clause_of[MAX_PHRASES];
+    for (int p = 0; p < stats->phrases; p++) {
         int clause = p;
         if (map) {
             char *end = NULL;
@@ -60,11 +121,39 @@ static void tier_of(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
             if (end != map) clause = (int)value;
             map = (*end == ',') ? end + 1 : end;
         }
-        if (clause < 0 || clause >= n || present[clause]) continue;
-        Fts5PhraseIter iter;
-        int column = -1, offset = -1;
-        if (api->xPhraseFirst(fts, p, &iter, &column, &offset) == SQLITE_OK && column >= 0) present[clause] = 1;
+        clause_of[p] = clause;
     }
+
+    double frequency[MAX_PHRASES] = {0};
+    int present[MAX_CLAUSES] = {0};
+    int instances = 0;
+    rc = api->xInstCount(fts, &instances);
+    for (int i = 0; rc == SQLITE_OK && i < instances; i++) {
+        int phrase = 0, column = 0, offset = 0;
+        rc = api->xInst(fts, i, &phrase, &column, &offset);
+        if (rc != SQLITE_OK || phrase >= stats->phrases) continue;
+        frequency[phrase] += (column < MAX_COLUMNS) ? weights[column] : 1.0;
+        int clause = clause_of[phrase];
+        if (clause >= 0 && clause < n) present[clause] = 1;
+    }
+    sqlite3_int64 length = 0;
+    for (int c = 0; rc == SQLITE_OK && c < columns; c++) {
+        int size = 0;
+        rc = api->xColumnSize(fts, c, &size);
+        length += size;
+    }
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    const double k1 = 1.2, b = 0.75;
+    double score = 0.0;
+    double norm = k1 * (1 - b + b * (double)length / stats->average_length);
+    for (int p = 0; p < stats->phrases; p++) {
+        if (frequency[p] > 0) score += stats->idf[p] * (frequency[p] * (k1 + 1)) / (frequency[p] + norm);
+    }
+    if (score > 999999.0) score = 999999.0;
+
     int j = 0;
     while (j < n && !present[j]) j++;
     int run = 0;
@@ -72,7 +161,7 @@ static void tier_of(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
     long tier = 0;
     for (int i = 0; i < j; i++) tier += n - i;
     tier += n - j - run;
-    sqlite3_result_int64(ctx, tier);
+    sqlite3_result_double(ctx, (double)tier * 1e6 - score);
 }
 
 /// FTS5 hands out its API through `SELECT fts5(?)` with a bound pointer.
@@ -91,5 +180,5 @@ int fouille_register_functions(void *db) {
     if (api == NULL) return SQLITE_ERROR;
     int rc = api->xCreateFunction(api, "match_positions", NULL, match_positions, NULL);
     if (rc != SQLITE_OK) return rc;
-    return api->xCreateFunction(api, "tier_of", NULL, tier_of, NULL);
+    return api->xCreateFunction(api, "tier_rank", NULL, tier_rank, NULL);
 }

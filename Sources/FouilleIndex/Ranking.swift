@@ -25,6 +25,16 @@ public struct Ranking: Sendable, Equatable {
     /// The SQL for FTS5's `bm25()` with these weights (lower is better).
     var bm25: String { "bm25(documents_fts, \(titleWeight), \(leadWeight), \(bodyWeight))" }
 
+    /// The SQL for `tier_rank()` (tier, then the same BM25), taking the phrase
+    /// map and the clause count as its two parameters.
+    var tierRank: String { "tier_rank(documents_fts, ?, ?, \(titleWeight), \(leadWeight), \(bodyWeight))" }
+
+    /// `tier_rank()`'s number back into the tier and the BM25.
+    static func split(_ rank: Double) -> (tier: Int, bm25: Double) {
+        let tier = Int((rank / 1e6).rounded(.up))
+        return (tier, rank - Double(tier) * 1e6)
+    }
+
     /// The score of a document of the tier at `level` with this BM25.
     static func score(level: Int, bm25: Double) -> Double {
         Double(level) + squashed(bm25)

@@ -106,16 +106,16 @@ extension SearchIndex {
 /// the documents without c0, from c1, and so on: n(n+1)/2 tiers, disjoint,
 /// in one list. The strict tier is one cheap AND query; when it does not
 /// fill the page, one query over the documents containing any clause ranks
-/// them by tier (`tier_of()`, an FTS5 auxiliary function reading which
-/// clauses a row contains), then BM25. Clauses found in no document are
-/// dropped first, so a typo does not empty the results.
+/// them by tier, then BM25 (`tier_rank()`, an FTS5 auxiliary function that
+/// reads which clauses a row contains and scores it in one pass; both
+/// queries rank with it, so paging across them is consistent). Clauses
+/// found in no document are dropped first, so a typo does not empty the
+/// results.
 struct QueryPlan {
     struct Tiers {
         let expression: String
-        /// The clauses of a query with more than one rank by `tier_of()`.
-        let rankedByTier: Bool
         let clauseCount: Int
-        /// For `tier_of()` and snippets: the clause of each phrase of the
+        /// For `tier_rank()` and snippets: the clause of each phrase of the
         /// expression, in order (-1 for exclusions), and its length in tokens.
         let phraseClauses: [Int]
         let phraseLengths: [Int]
@@ -129,23 +129,14 @@ struct QueryPlan {
         func rows(_ db: Database, ranking: Ranking, limit: Int, offset: Int) throws -> [Row] {
             guard limit > 0 else { return [] }
             let tiers = clauseCount * (clauseCount + 1) / 2
-            guard rankedByTier else {
-                let statement = try db.cachedStatement(sql: """
-                    SELECT rowid, \(ranking.bm25) AS bm25, match_positions(documents_fts) FROM documents_fts
-                    WHERE documents_fts MATCH ? ORDER BY bm25, rowid LIMIT ? OFFSET ?
-                    """)
-                return try GRDB.Row.fetchAll(statement, arguments: [expression, limit, offset]).map {
-                    Row(rowid: $0[0], score: Ranking.score(level: tiers, bm25: $0[1]), positions: $0[2] ?? "")
-                }
-            }
             let statement = try db.cachedStatement(sql: """
-                SELECT rowid, tier_of(documents_fts, ?, ?) AS tier, \(ranking.bm25) AS bm25,
-                    match_positions(documents_fts)
-                FROM documents_fts WHERE documents_fts MATCH ? ORDER BY tier, bm25, rowid LIMIT ? OFFSET ?
+                SELECT rowid, \(ranking.tierRank) AS rank, match_positions(documents_fts) FROM documents_fts
+                WHERE documents_fts MATCH ? ORDER BY rank, rowid LIMIT ? OFFSET ?
                 """)
             let map = phraseClauses.map(String.init).joined(separator: ",")
-            return try GRDB.Row.fetchAll(statement, arguments: [map, clauseCount, expression, limit, offset]).map {
-                Row(rowid: $0[0], score: Ranking.score(level: tiers - ($0[1] as Int), bm25: $0[2]), positions: $0[3] ?? "")
+            return try GRDB.Row.fetchAll(statement, arguments: [map, clauseCount, expression, limit, offset]).map { row in
+                let (tier, bm25) = Ranking.split(row[1])
+                return Row(rowid: row[0], score: Ranking.score(level: tiers - tier, bm25: bm25), positions: row[2] ?? "")
             }
         }
     }
@@ -186,10 +177,10 @@ struct QueryPlan {
             phraseLengths.append(max(1, term.terms.count))
         }
         strict = Tiers(
-            expression: SearchQuery.expression(all: clauses, without: query.excluded), rankedByTier: false,
+            expression: SearchQuery.expression(all: clauses, without: query.excluded),
             clauseCount: clauses.count, phraseClauses: phraseClauses, phraseLengths: phraseLengths)
         loose = Tiers(
-            expression: SearchQuery.expression(any: clauses, without: query.excluded), rankedByTier: clauses.count > 1,
+            expression: SearchQuery.expression(any: clauses, without: query.excluded),
             clauseCount: clauses.count, phraseClauses: phraseClauses, phraseLengths: phraseLengths)
     }
 

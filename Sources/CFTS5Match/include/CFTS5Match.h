@@ -8,12 +8,13 @@
 extern "C" {
 #endif
 
-/// Registers `match_positions(fts_table)` and `tier_of(fts_table, map, n)` on
-/// the connection `db` (an `sqlite3 *`). Returns an SQLite result code.
+/// Registers `match_positions(fts_table)` and
+/// `tier_rank(fts_table, map, n, weights...)` on the connection `db` (an
+/// `sqlite3 *`). Returns an SQLite result code.
 ///
-/// `tier_of` places a row in the tiers of Fouille's query plan, from which of
-/// the query's clauses it contains (see the comment in CFTS5Match.c), so one
-/// query can rank the tiers after the strict one.
+/// `tier_rank` places a row in the tiers of Fouille's query plan, from which
+/// of the query's clauses it contains, and adds its BM25 (see the comment in
+/// CFTS5Match.c): one number to sort every tier by, in one query.
 ///
 /// `match_positions` returns where the row's phrase instances are, as text:
 /// "column offset phrase" triples separated by ';', in FTS5's instance order
