@@ -43,7 +43,8 @@ static void match_positions(const Fts5ExtensionApi *api, Fts5Context *fts, sqlit
 /// column weights given. One pass over the row's phrase instances yields both:
 /// FTS5's bm25() and a separate tier function would each walk them.
 ///
-/// `map` gives the clause of each phrase ("0,1,1,2,-1": -1 for exclusions),
+/// `map` gives the clause of each phrase ("0,1,1,2,-1": -1 for exclusions,
+/// -2 for a phrase repeated only to restrict the rows, ignored here),
 /// clauses numbered rarest first, `clauses` how many there are. The tiers, in
 /// order: every clause; every clause but the last; … ; clause 0 alone; then
 /// the same among rows without clause 0 starting from clause 1, and so on. A
@@ -132,8 +133,9 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
         int phrase = 0, column = 0, offset = 0;
         rc = api->xInst(fts, i, &phrase, &column, &offset);
         if (rc != SQLITE_OK || phrase >= stats->phrases) continue;
-        frequency[phrase] += (column < MAX_COLUMNS) ? weights[column] : 1.0;
         int clause = clause_of[phrase];
+        if (clause == -2) continue;  // a repeated phrase, there to restrict the rows: counted once
+        frequency[phrase] += (column < MAX_COLUMNS) ? weights[column] : 1.0;
         if (clause >= 0 && clause < n) present[clause] = 1;
     }
     sqlite3_int64 length = 0;

@@ -60,13 +60,22 @@ extension SearchIndex {
         guard let plan = try QueryPlan(query, db, counts: clauseCounts) else { return .empty }
         let total = try plan.total(db, counts: clauseCounts)
         // The strict tier alone, when it fills the page; else all tiers in one ranking.
-        var rows = try plan.strict.rows(db, ranking: ranking, limit: limit, offset: offset)
+        var tiers = plan.strict
+        var rows = try tiers.rows(db, ranking: ranking, limit: limit, offset: offset)
         if rows.count < limit, plan.clauseCount > 1 {
-            rows = try plan.loose.rows(db, ranking: ranking, limit: limit, offset: offset)
+            // The fewest rarest clauses whose documents fill the page, if any:
+            // their tiers come first, and ranking them is cheaper than all.
+            tiers = plan.loose
+            for rarer in 1..<plan.clauseCount
+            where try clauseCounts.documents(matching: plan.expression(anyOfRarest: rarer), db) >= offset + limit {
+                tiers = plan.firstTiers(containingAnyOf: rarer)
+                break
+            }
+            rows = try tiers.rows(db, ranking: ranking, limit: limit, offset: offset)
         }
         var hits: [SearchHit] = []
         let snippets = analyzer.map {
-            SnippetBuilder(phraseClauses: plan.loose.phraseClauses, phraseLengths: plan.loose.phraseLengths, analyzer: $0)
+            SnippetBuilder(phraseClauses: tiers.phraseClauses, phraseLengths: tiers.phraseLengths, analyzer: $0)
         }
         let documents = try db.cachedStatement(sql: "SELECT id, title, lead, body FROM documents WHERE rowid = ?")
         for row in rows {
@@ -115,10 +124,13 @@ struct QueryPlan {
     struct Tiers {
         let expression: String
         let clauseCount: Int
-        /// For `tier_rank()` and snippets: the clause of each phrase of the
-        /// expression, in order (-1 for exclusions), and its length in tokens.
+        /// For snippets: the clause of each phrase of the expression, in
+        /// order (-1 for exclusions), and its length in tokens.
         let phraseClauses: [Int]
         let phraseLengths: [Int]
+        /// For `tier_rank()`: the same, with -2 for phrases repeated only to
+        /// restrict the rows.
+        let rankMap: [Int]
 
         struct Row {
             var rowid: Int64
@@ -133,7 +145,7 @@ struct QueryPlan {
                 SELECT rowid, \(ranking.tierRank) AS rank, match_positions(documents_fts) FROM documents_fts
                 WHERE documents_fts MATCH ? ORDER BY rank, rowid LIMIT ? OFFSET ?
                 """)
-            let map = phraseClauses.map(String.init).joined(separator: ",")
+            let map = rankMap.map(String.init).joined(separator: ",")
             return try GRDB.Row.fetchAll(statement, arguments: [map, clauseCount, expression, limit, offset]).map { row in
                 let (tier, bm25) = Ranking.split(row[1])
                 return Row(rowid: row[0], score: Ranking.score(level: tiers - tier, bm25: bm25), positions: row[2] ?? "")
@@ -151,6 +163,8 @@ struct QueryPlan {
     let strict: Tiers
     /// Documents containing any clause, ranked by tier.
     let loose: Tiers
+    private let clauses: [SearchQuery.Clause]
+    private let excluded: [SearchQuery.Term]
 
     /// Nil when no clause matches any document.
     init?(_ query: SearchQuery, _ db: Database, counts: ClauseCounts) throws {
@@ -165,6 +179,8 @@ struct QueryPlan {
             .map(\.element.clause)
             .prefix(Self.maximumClauses))
         clauseCount = clauses.count
+        self.clauses = clauses
+        excluded = query.excluded
         var phraseClauses: [Int] = [], phraseLengths: [Int] = []
         for (number, clause) in clauses.enumerated() {
             for term in clause.alternatives {
@@ -178,10 +194,40 @@ struct QueryPlan {
         }
         strict = Tiers(
             expression: SearchQuery.expression(all: clauses, without: query.excluded),
-            clauseCount: clauses.count, phraseClauses: phraseClauses, phraseLengths: phraseLengths)
+            clauseCount: clauses.count, phraseClauses: phraseClauses, phraseLengths: phraseLengths,
+            rankMap: phraseClauses)
         loose = Tiers(
             expression: SearchQuery.expression(any: clauses, without: query.excluded),
-            clauseCount: clauses.count, phraseClauses: phraseClauses, phraseLengths: phraseLengths)
+            clauseCount: clauses.count, phraseClauses: phraseClauses, phraseLengths: phraseLengths,
+            rankMap: phraseClauses)
+    }
+
+    /// The first tiers only: documents containing any of the `rarer` rarest
+    /// clauses, in the same order as in ``loose`` (their tiers come first).
+    /// Ranking them does not score every document sharing a common word with
+    /// the query. The expression repeats those clauses, to restrict the rows,
+    /// before the full list of clauses, which `tier_rank()` reads.
+    func firstTiers(containingAnyOf rarer: Int) -> Tiers {
+        let restriction = Array(clauses[..<rarer])
+        var expression = restriction.map(\.expression).joined(separator: " OR ")
+        if restriction.count > 1 { expression = "(" + expression + ")" }
+        expression += " AND " + SearchQuery.expression(any: clauses, without: excluded)
+        var snippetMap: [Int] = [], rankMap: [Int] = [], lengths: [Int] = []
+        for (number, clause) in restriction.enumerated() {
+            for term in clause.alternatives {
+                snippetMap.append(number)
+                rankMap.append(-2)
+                lengths.append(max(1, term.terms.count))
+            }
+        }
+        return Tiers(
+            expression: expression, clauseCount: clauseCount, phraseClauses: snippetMap + loose.phraseClauses,
+            phraseLengths: lengths + loose.phraseLengths, rankMap: rankMap + loose.rankMap)
+    }
+
+    /// Documents containing any of the `rarer` rarest clauses and no exclusion.
+    func expression(anyOfRarest rarer: Int) -> String {
+        SearchQuery.expression(any: Array(clauses[..<rarer]), without: excluded)
     }
 
     /// Documents containing any clause and no exclusion: every tier together.

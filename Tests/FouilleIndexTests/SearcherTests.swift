@@ -60,6 +60,32 @@ final class SearcherTests: XCTestCase {
         XCTAssertEqual(try f.index.count("pluie brest"), 30)
     }
 
+    /// Pages served by the cheaper first-tiers query, the loose one and the
+    /// strict one must be slices of one list.
+    func testPagesFromEveryKindOfQueryMakeOneList() throws {
+        var documents: [(id: String, title: String, lead: String, body: String)] = []
+        for i in 0..<40 {
+            var body = "Le marché de gros ouvre à l'aube, jour \(i)."
+            if i % 4 == 0 { body += " Les maraîchers bretons arrivent." }  // 10 documents
+            if i % 13 == 0 { body += " Un artichaut géant fait sensation." }  // 4 documents
+            documents.append(("marche-\(i).txt", "Marché \(i)", "Rungis", body))
+        }
+        let f = try IndexFixture(documents)
+        let query = "artichaut maraîchers marché"
+        let whole = try f.index.search(query, limit: 100)
+        XCTAssertEqual(whole.total, 40)
+        XCTAssertEqual(whole.hits.count, 40)
+        XCTAssertEqual(whole.hits.map(\.score), whole.hits.map(\.score).sorted(by: >))
+        XCTAssertEqual(whole.hits.first?.id, "marche-0.txt", "the one document with all three words")
+        for size in [3, 5, 7] {
+            var paged: [String] = []
+            for offset in stride(from: 0, to: 45, by: size) {
+                paged += try f.index.search(query, limit: size, offset: offset).hits.map(\.id)
+            }
+            XCTAssertEqual(paged, whole.hits.map(\.id), "pages of \(size)")
+        }
+    }
+
     func testTitleWeighsMoreThanBody() throws {
         let f = try IndexFixture([
             ("body.txt", "Conseil municipal", "Séance ordinaire", "Il a été question du budget et de la piscine."),
