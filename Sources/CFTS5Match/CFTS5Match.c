@@ -7,15 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/// match_positions(fts_table): where the row's phrase instances are, as text
+/// match_positions(fts_table [, depth]): where the row's phrase instances are
+/// (those before token `depth`, when given), as text
 /// "column offset phrase" triples separated by ';', in column then offset
 /// order, at most MAX_POSITIONS of them. Offsets count tokens, as FTS5 does.
 #define MAX_POSITIONS 256
 
 static void match_positions(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
                             int argc, sqlite3_value **argv) {
-    (void)argc;
-    (void)argv;
+    // An optional limit: instances at this token offset or later are left out.
+    int depth = argc > 0 ? sqlite3_value_int(argv[0]) : 0;
     int count = 0;
     if (api->xInstCount(fts, &count) != SQLITE_OK) {
         sqlite3_result_null(ctx);
@@ -23,10 +24,12 @@ static void match_positions(const Fts5ExtensionApi *api, Fts5Context *fts, sqlit
     }
     if (count > MAX_POSITIONS) count = MAX_POSITIONS;
     sqlite3_str *out = sqlite3_str_new(NULL);
+    int written = 0;
     for (int i = 0; i < count; i++) {
         int phrase = 0, column = 0, offset = 0;
         if (api->xInst(fts, i, &phrase, &column, &offset) != SQLITE_OK) break;
-        sqlite3_str_appendf(out, i == 0 ? "%d %d %d" : ";%d %d %d", column, offset, phrase);
+        if (depth > 0 && offset >= depth) continue;
+        sqlite3_str_appendf(out, written++ == 0 ? "%d %d %d" : ";%d %d %d", column, offset, phrase);
     }
     int length = sqlite3_str_length(out);
     char *text = sqlite3_str_finish(out);

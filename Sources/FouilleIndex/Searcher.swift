@@ -142,7 +142,8 @@ struct QueryPlan {
             guard limit > 0 else { return [] }
             let tiers = clauseCount * (clauseCount + 1) / 2
             let statement = try db.cachedStatement(sql: """
-                SELECT rowid, \(ranking.tierRank) AS rank, match_positions(documents_fts) FROM documents_fts
+                SELECT rowid, \(ranking.tierRank) AS rank, match_positions(documents_fts, \(SnippetBuilder.maximumDepth))
+                FROM documents_fts
                 WHERE documents_fts MATCH ? ORDER BY rank, rowid LIMIT ? OFFSET ?
                 """)
             let map = rankMap.map(String.init).joined(separator: ",")

@@ -61,11 +61,11 @@ struct SnippetBuilder {
     static let windowTokens = 16
     /// Windows starting further into a column are taken only when no earlier
     /// one has a match: the text has to be read up to the window.
-    static let preferredDepth = 400
+    static let preferredDepth = 150
     /// Matches deeper than this are not shown: reaching them would mean
     /// analysing tens of kilobytes per hit. The lead or title is shown
     /// instead when it has a match, else the start of the body.
-    static let maximumDepth = 1500
+    static let maximumDepth = 600
 
     private let analyzer: FrenchAnalyzer
     /// Per phrase of the MATCH expression, in order: its clause, and how many
@@ -87,10 +87,30 @@ struct SnippetBuilder {
 
     /// Parses `match_positions()` output: "column offset phrase;…".
     static func positions(_ text: String) -> [Position] {
-        text.split(separator: ";").compactMap { triple in
-            let numbers = triple.split(separator: " ").compactMap { Int($0) }
-            return numbers.count == 3 ? Position(column: numbers[0], offset: numbers[1], phrase: numbers[2]) : nil
+        var positions: [Position] = []
+        var numbers = (0, 0, 0), field = 0, value = 0, digits = false
+        for byte in text.utf8 {
+            if byte >= 0x30 && byte <= 0x39 {
+                value = value &* 10 &+ Int(byte - 0x30)
+                digits = true
+                continue
+            }
+            guard digits else { continue }
+            switch field {
+            case 0: numbers.0 = value
+            case 1: numbers.1 = value
+            default: numbers.2 = value
+            }
+            field += 1
+            value = 0
+            digits = false
+            if byte == 0x3B || field == 3 {
+                if field == 3 { positions.append(Position(column: numbers.0, offset: numbers.1, phrase: numbers.2)) }
+                field = 0
+            }
         }
+        if digits, field == 2 { positions.append(Position(column: numbers.0, offset: numbers.1, phrase: value)) }
+        return positions
     }
 
     /// The snippet of a document whose matches are at `positions`: from the

@@ -8,7 +8,7 @@
 extern "C" {
 #endif
 
-/// Registers `match_positions(fts_table)` and
+/// Registers `match_positions(fts_table [, depth])` and
 /// `tier_rank(fts_table, map, n, weights...)` on the connection `db` (an
 /// `sqlite3 *`). Returns an SQLite result code.
 ///
@@ -16,7 +16,8 @@ extern "C" {
 /// of the query's clauses it contains, and adds its BM25 (see the comment in
 /// CFTS5Match.c): one number to sort every tier by, in one query.
 ///
-/// `match_positions` returns where the row's phrase instances are, as text:
+/// `match_positions(fts_table [, depth])` returns where the row's phrase
+/// instances are (before token `depth`, when given), as text:
 /// "column offset phrase" triples separated by ';', in FTS5's instance order
 /// (column, then token offset), at most 256. Snippets are cut from it
 /// without FTS5 tokenizing whole columns again.
