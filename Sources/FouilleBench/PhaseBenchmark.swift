@@ -24,6 +24,7 @@ struct PhaseBenchmark {
             try time("count (plan + total)") { _ = try searchIndex.count($0) }
             try time("search limit=0 (plan, totals, ranking)") { _ = try searchIndex.search($0, limit: 0) }
             try time("search limit=10, no snippets") { _ = try searchIndex.search($0, limit: 10, snippets: false) }
+            try time("search limit=10, with a time limit") { _ = try searchIndex.search($0, limit: 10, timeLimit: .seconds(2)) }
             try time("search limit=10 (with snippets)") { _ = try searchIndex.search($0, limit: 10) }
         }
     }

@@ -195,7 +195,7 @@ public final class SearchIndex: Sendable {
 
     /// Runs `body` on one read snapshot. With a time limit, SQLite itself
     /// interrupts the work once the deadline passes (its progress handler is
-    /// checked every thousand virtual-machine steps, a few microseconds), and the read throws
+    /// checked every few thousand virtual-machine steps), and the read throws
     /// ``IndexError/timeout``: a slow query costs its own time, nobody else's.
     func read<T>(timeLimit: Duration? = nil, _ body: (Database) throws -> T) throws -> T {
         try Self.mapErrors(path: generation.file.path) {
@@ -207,7 +207,10 @@ public final class SearchIndex: Sendable {
                 deadline.initialize(to: DispatchTime.now().uptimeNanoseconds + nanoseconds)
                 defer { deadline.deallocate() }
                 // The pointer stays valid until the handler is removed below.
-                sqlite3_progress_handler(db.sqliteConnection, 1000, { context in
+                // Reading the clock costs: check every 20,000 virtual-machine
+                // steps (well under a millisecond), finer for tiny limits.
+                let steps: Int32 = timeLimit < .milliseconds(50) ? 100 : 20_000
+                sqlite3_progress_handler(db.sqliteConnection, steps, { context in
                     guard let context else { return 0 }
                     return DispatchTime.now().uptimeNanoseconds > context.load(as: UInt64.self) ? 1 : 0
                 }, deadline)
