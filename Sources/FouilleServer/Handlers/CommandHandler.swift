@@ -22,8 +22,12 @@ final class CommandHandler: ChannelInboundHandler {
     private var lastRequest = NIODeadline.now()
     private var idleCheck: RepeatedTask?
 
+    /// The query thread this connection prefers (see ``QueryEngine``).
+    private let home: Int
+
     init(engine: QueryEngine) {
         self.engine = engine
+        home = engine.assignHome()
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -82,7 +86,7 @@ final class CommandHandler: ChannelInboundHandler {
             response = context.eventLoop.makeSucceededFuture(.error(ProtocolError(
                 .lineTooLong, "requests are limited to \(engine.limits.maximumLineLength) bytes")))
         case .line(let line):
-            response = engine.respond(to: line, on: context.eventLoop)
+            response = engine.respond(to: line, on: context.eventLoop, home: home)
         }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         response.whenComplete { result in
