@@ -1,5 +1,4 @@
 import FouilleIndex
-import GRDB
 import Foundation
 
 /// Where a query's time goes, in-process: counting, ranking, snippets.
@@ -26,22 +25,6 @@ struct PhaseBenchmark {
             try time("search limit=10, no snippets") { _ = try searchIndex.search($0, limit: 10, snippets: false) }
             try time("search limit=10, with a time limit") { _ = try searchIndex.search($0, limit: 10, timeLimit: .seconds(2)) }
             try time("search limit=10 (with snippets)") { _ = try searchIndex.search($0, limit: 10) }
-        }
-    }
-}
-
-/// Times single statements against an index: for finding where time goes.
-struct StatementTimer {
-    let index: String
-
-    func run(_ statements: [(String, [String])]) throws {
-        try SearchIndex.open(IndexLocation(path: index), readOnly: true).withReadConnection { db in
-            for (sql, arguments) in statements {
-                let start = DispatchTime.now()
-                for _ in 0..<200 { _ = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)) }
-                let ms = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6 / 200
-                print(String(format: "%8.3f ms  %@ %@", ms, sql as NSString, arguments.description as NSString))
-            }
         }
     }
 }

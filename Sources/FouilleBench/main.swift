@@ -14,37 +14,9 @@ let usage = """
            fouille-bench phases INDEX_DIR QUERIES_TSV
 
     """
-guard arguments.count >= 2, ["ingest", "analyze", "query", "phases", "statements"].contains(arguments.first) else {
+guard arguments.count >= 2, ["ingest", "analyze", "query", "phases"].contains(arguments.first) else {
     FileHandle.standardError.write(Data(usage.utf8))
     exit(2)
-}
-if arguments.first == "statements" {
-    do {
-        try StatementTimer(index: arguments[arguments.startIndex + 1]).run([
-            ("SELECT 1 FROM documents_vocab WHERE term = ?", ["fichi"]),
-            ("SELECT 1 FROM documents_vocab WHERE term >= ? AND term < ? LIMIT 1", ["fich", "fich\u{10FFFF}"]),
-            ("SELECT doc FROM documents_vocab WHERE term = ?", ["zzzz"]),
-            ("SELECT rowid, bm25(documents_fts, 10.0, 5.0, 1.0) AS s, match_positions(documents_fts) FROM documents_fts WHERE documents_fts MATCH ? ORDER BY s LIMIT 10", ["(\"copier\" AND \"repertoires\" AND \"fichiers\")"]),
-            ("SELECT rowid, bm25(documents_fts, 10.0, 5.0, 1.0) AS s FROM documents_fts WHERE documents_fts MATCH ? ORDER BY s LIMIT 10", ["(\"copier\" AND \"repertoires\" AND \"fichiers\")"]),
-            ("SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? LIMIT 10", ["(\"copier\" AND \"repertoires\" AND \"fichiers\")"]),
-            ("SELECT rowid, bm25(documents_fts, 10.0, 5.0, 1.0) AS s FROM documents_fts WHERE documents_fts MATCH ? ORDER BY s LIMIT 10", ["\"fichiers\""]),
-            ("SELECT rowid, bm25(documents_fts) AS s FROM documents_fts WHERE documents_fts MATCH ? ORDER BY rank LIMIT 10", ["\"fichiers\""]),
-            ("SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", ["\"fichiers\""]),
-            ("SELECT rowid, match_positions(documents_fts) FROM documents_fts WHERE documents_fts MATCH ? AND rowid IN (100, 200, 300, 400, 500, 600, 700, 800, 900, 1000)", ["(\"copier\" OR \"repertoires\" OR \"fichiers\")"]),
-            ("SELECT rowid, tier_rank(documents_fts, '0,1,2', 3, 10.0, 5.0, 1.0) AS r FROM documents_fts WHERE documents_fts MATCH ? ORDER BY r, rowid LIMIT 10", ["(\"copier\" OR \"repertoires\" OR \"fichiers\")"]),
-            ("SELECT rowid, tier_rank(documents_fts, '0,1,2', 3, 10.0, 5.0, 1.0) AS r, match_positions(documents_fts) FROM documents_fts WHERE documents_fts MATCH ? ORDER BY r, rowid LIMIT 10", ["(\"copier\" OR \"repertoires\" OR \"fichiers\")"]),
-            ("SELECT count(*) FROM documents_vocab", []),
-            ("SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", ["\"fichiers\" OR \"copier\" OR \"repertoires\""]),
-            ("SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", ["\"fichiers\" AND \"copier\" AND \"repertoires\""]),
-            ("SELECT rowid, bm25(documents_fts, 10.0, 5.0, 1.0) AS s FROM documents_fts WHERE documents_fts MATCH ? ORDER BY s LIMIT 10", ["\"fichiers\" OR \"copier\" OR \"repertoires\""]),
-            ("SELECT id, title, lead, body FROM documents WHERE rowid = ?", ["100"]),
-            ("SELECT match_positions(documents_fts) FROM documents_fts WHERE documents_fts MATCH ? AND rowid = ?", ["\"fichiers\" OR \"copier\" OR \"repertoires\"", "100"]),
-        ])
-    } catch {
-        FileHandle.standardError.write(Data("fouille-bench: \(error)\n".utf8))
-        exit(1)
-    }
-    exit(0)
 }
 if arguments.first == "phases", arguments.count >= 3 {
     do {

@@ -187,12 +187,6 @@ public final class SearchIndex: Sendable {
         }
     }
 
-    /// A read connection, with the tokenizer and functions registered, for
-    /// tools and benchmarks that need SQL of their own.
-    public func withReadConnection<T>(_ body: (Database) throws -> T) throws -> T {
-        try read(body)
-    }
-
     /// Runs `body` on one read snapshot. With a time limit, SQLite itself
     /// interrupts the work once the deadline passes (its progress handler is
     /// checked every few thousand virtual-machine steps), and the read throws
