@@ -126,47 +126,16 @@ final class DaemonProcessTests: XCTestCase {
     }
 }
 
-/// A raw client socket that reads line by line until the server closes.
-final class RawSocket {
-    let fd: Int32
-    private var pending: [UInt8] = []
 
-    init(_ path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.utf8) }
-        var time = timeval(tv_sec: 20, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+/// A raw connection, for what `ProtocolClient` would never send: partial
+/// lines, invalid UTF-8, pipelined batches.
+typealias RawSocket = LineSocket
+
+extension LineSocket {
+    convenience init(_ path: String) throws {
+        try self.init(path: path, timeout: 20)
     }
 
-    deinit { close(fd) }
-
-    func send(_ text: String) {
-        let bytes = Array(text.utf8)
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { return }
-            sent += n
-        }
-    }
-
-    func readLine() -> String? {
-        while true {
-            if let newline = pending.firstIndex(of: 0x0A) {
-                let line = String(decoding: pending[..<newline], as: UTF8.self)
-                pending.removeSubrange(...newline)
-                return line
-            }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { return nil }
-            pending.append(contentsOf: chunk[..<n])
-        }
-    }
+    func send(_ bytes: [UInt8]) { write(bytes) }
+    func send(_ text: String) { write(Array(text.utf8)) }
 }

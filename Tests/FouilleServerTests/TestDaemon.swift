@@ -83,52 +83,18 @@ final class TestDaemon: @unchecked Sendable {
     ]
 }
 
+
 /// A raw connection, for what `ProtocolClient` would never send: partial
 /// lines, invalid UTF-8, pipelined batches.
-final class RawConnection {
-    let fd: Int32
-    private var pending: [UInt8] = []
+typealias RawConnection = LineSocket
 
-    init(_ path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.utf8) }
-        var time = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+extension LineSocket {
+    convenience init(_ path: String) throws {
+        try self.init(path: path, timeout: 10)
     }
 
-    deinit { close(fd) }
-
-    func send(_ bytes: [UInt8]) {
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { return }
-            sent += n
-        }
-    }
-
-    func send(_ text: String) { send(Array(text.utf8)) }
-
-    /// The next line, or nil when the server closed the connection (or 10 s passed).
-    func readLine() -> String? {
-        while true {
-            if let newline = pending.firstIndex(of: 0x0A) {
-                let line = String(decoding: pending[..<newline], as: UTF8.self)
-                pending.removeSubrange(...newline)
-                return line
-            }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { return nil }
-            pending.append(contentsOf: chunk[..<n])
-        }
-    }
+    func send(_ bytes: [UInt8]) { write(bytes) }
+    func send(_ text: String) { write(Array(text.utf8)) }
 
     /// Lines up to and including the next final `OK`/`ERR` line.
     func readResponse() -> [String] {

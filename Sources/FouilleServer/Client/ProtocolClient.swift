@@ -39,79 +39,34 @@ public final class ProtocolClient {
         }
     }
 
-    public let path: String
-    private let fd: Int32
-    private var buffer: [UInt8] = []
+    public var path: String { socket.path }
+    private let socket: LineSocket
 
     /// - Parameter timeout: seconds to wait for any one read or write.
     public init(path: String, timeout: Double = 30) throws {
-        self.path = path
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ClientError.cannotConnect(path: path, reason: String(cString: strerror(errno))) }
-        var time = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        guard path.utf8.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            close(fd)
-            throw ClientError.cannotConnect(path: path, reason: "path too long for a Unix socket")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.utf8) }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard connected == 0 else {
-            let code = errno
-            close(fd)
-            let reason: String
-            switch code {
-            case ENOENT: reason = "no such file"
-            case ECONNREFUSED: reason = "connection refused"
-            case EACCES: reason = "permission denied"
-            default: reason = String(cString: strerror(code))
-            }
-            throw ClientError.cannotConnect(path: path, reason: reason)
+        do {
+            socket = try LineSocket(path: path, timeout: timeout)
+        } catch {
+            throw ClientError.cannotConnect(path: path, reason: error.reason)
         }
     }
 
-    deinit { close(fd) }
-
     /// Sends one request line and reads its whole reply.
     public func send(_ request: String) throws -> Reply {
-        let bytes = Array((request + "\n").utf8)
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw ClientError.disconnected(path: path) }
-            sent += n
-        }
+        guard socket.write(Array((request + "\n").utf8)) else { throw ClientError.disconnected(path: path) }
         var lines: [String] = []
         while true {
-            let line = try readLine()
+            let line: String?
+            do {
+                line = try socket.nextLine()
+            } catch {
+                throw ClientError.timedOut(path: path)
+            }
+            guard let line else { throw ClientError.disconnected(path: path) }
             if line == "OK" || line.hasPrefix("OK ") || line == "ERR" || line.hasPrefix("ERR ") {
                 return Reply(lines: lines, final: line)
             }
             lines.append(line)
-        }
-    }
-
-    private func readLine() throws -> String {
-        while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                return line
-            }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            if n < 0, errno == EAGAIN || errno == EWOULDBLOCK { throw ClientError.timedOut(path: path) }
-            guard n > 0 else { throw ClientError.disconnected(path: path) }
-            buffer.append(contentsOf: chunk[..<n])
         }
     }
 }
