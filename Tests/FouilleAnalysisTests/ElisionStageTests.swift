@@ -2,22 +2,10 @@ import FouilleAnalysis
 import XCTest
 
 final class ElisionStageTests: XCTestCase {
-    /// Runs `stage` on `word` placed between `before` and `after`, and returns
-    /// each emitted range with the text it covers.
     private func parts(
         _ word: String, before: String = "", after: String = "", stage: ElisionStage = ElisionStage()
     ) -> [(surface: String, range: Range<Int>)] {
-        var text = before + word + after
-        let start = before.utf8.count
-        var found: [(String, Range<Int>)] = []
-        let finished = text.withUTF8 { bytes in
-            stage.apply(bytes, start..<start + word.utf8.count) { range in
-                found.append((String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self), range))
-                return true
-            }
-        }
-        XCTAssertTrue(finished, "apply must return true when emit always does")
-        return found
+        stage.parts(word, before: before, after: after)
     }
 
     private func assertElides(
