@@ -45,13 +45,29 @@ public final class SearchIndex: Sendable {
     public static func open(
         _ location: IndexLocation, creating: Bool = false, readOnly: Bool = false, tokenizer: TextTokenizer = .french
     ) throws -> SearchIndex {
-        let generation: Generation
-        do {
-            generation = try location.currentGeneration()
-        } catch IndexError.missing(let path) where creating {
-            _ = path
-            generation = try createFirstGeneration(location, tokenizer: tokenizer)
+        // A rebuild may publish and delete the generation just read from
+        // CURRENT before it is opened: read CURRENT again, a few times.
+        for attempt in 1... {
+            let generation: Generation
+            do {
+                generation = try location.currentGeneration()
+            } catch IndexError.missing where creating {
+                let first = try createGeneration(location, number: location.nextGenerationNumber(), tokenizer: tokenizer)
+                try first.close()
+                try location.publish(first.generation)
+                continue
+            }
+            do {
+                return try open(location, generation: generation, readOnly: readOnly)
+            } catch IndexError.corrupt where attempt < 3 && !FileManager.default.fileExists(atPath: generation.file.path) {
+                continue
+            }
         }
+        fatalError("unreachable")
+    }
+
+    /// Opens one generation, published or not.
+    public static func open(_ location: IndexLocation, generation: Generation, readOnly: Bool) throws -> SearchIndex {
         try check(generation.file.path)
         let pool = try mapErrors(path: generation.file.path) {
             try DatabasePool(path: generation.file.path, configuration: configuration(readOnly: readOnly))
@@ -90,18 +106,18 @@ public final class SearchIndex: Sendable {
         }
     }
 
-    private static func createFirstGeneration(_ location: IndexLocation, tokenizer: TextTokenizer) throws -> Generation {
+    /// Creates an empty generation file, not published: the first one of a
+    /// new index, or the one a rebuild fills before publishing it.
+    public static func createGeneration(_ location: IndexLocation, number: Int, tokenizer: TextTokenizer) throws -> SearchIndex {
         do {
             try FileManager.default.createDirectory(at: location.folder, withIntermediateDirectories: true)
         } catch {
             throw IndexError.database("cannot create the index folder \(location.path): \(error.localizedDescription)")
         }
         let generation = Generation(
-            number: 1, file: location.folder.appendingPathComponent(IndexLocation.generationFileName(1)))
+            number: number, file: location.folder.appendingPathComponent(IndexLocation.generationFileName(number)))
         // A file left by a run killed before publishing holds nothing published.
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            try? FileManager.default.removeItem(atPath: generation.file.path + suffix)
-        }
+        SQLiteFileUse.remove(generation.file.path)
         try mapErrors(path: generation.file.path) {
             let queue = try DatabaseQueue(path: generation.file.path, configuration: configuration(readOnly: false))
             try queue.writeWithoutTransaction { db in
@@ -113,9 +129,11 @@ public final class SearchIndex: Sendable {
             }
             try queue.close()
         }
-        try location.publish(generation)
-        return generation
+        return try open(location, generation: generation, readOnly: false)
     }
+
+    /// The analysis this generation was created with.
+    public var tokenizer: TextTokenizer { analysesFrench ? .french : .unicode61 }
 
     /// Turns SQLite's codes into messages that say which file and what to do.
     @discardableResult
@@ -235,6 +253,22 @@ public final class SearchIndex: Sendable {
                 }
                 try db.execute(sql: "INSERT INTO documents_fts(documents_fts) VALUES ('integrity-check')")
             }
+        }
+    }
+
+    /// Merges FTS5's segments into one b-tree: the compact form a rebuilt
+    /// generation is published in (queries read one segment per term).
+    public func optimize() throws {
+        try Self.mapErrors(path: generation.file.path) {
+            try pool.write { try $0.execute(sql: "INSERT INTO documents_fts(documents_fts) VALUES ('optimize')") }
+        }
+    }
+
+    /// Deletes one document row behind FTS5's back: the damage a rebuild's
+    /// checks must catch (`FOUILLE_REBUILD_FAULT=damage`, crash tests only).
+    public func damageForTests() throws {
+        try Self.mapErrors(path: generation.file.path) {
+            try pool.write { try $0.execute(sql: "DELETE FROM documents WHERE rowid = (SELECT min(rowid) FROM documents)") }
         }
     }
 

@@ -6,12 +6,21 @@ import NIOConcurrencyHelpers
 ///
 /// A query takes the current `SearchIndex` once and runs wholly on it, so
 /// a switch never mixes generations inside one answer. The old generation
-/// closes when its last query lets go of it. New documents committed to the
-/// current generation by a concurrent `fouille ingest` need nothing: WAL
-/// shows them to every read that starts after the commit.
+/// closes when its last query lets go of it, and its file is deleted then
+/// (``sweepRetired()``) unless another process still has it open. New
+/// documents committed to the current generation by a concurrent
+/// `fouille ingest` need nothing: WAL shows them to every read that starts
+/// after the commit.
 final class LiveIndex: Sendable {
     let location: IndexLocation
     private let current: NIOLockedValueBox<SearchIndex>
+    private let retired = NIOLockedValueBox<[Retired]>([])
+
+    /// A generation replaced in service, still open while queries hold it.
+    private struct Retired: @unchecked Sendable {
+        weak var index: SearchIndex?
+        let generation: Generation
+    }
 
     init(location: IndexLocation) throws {
         self.location = location
@@ -34,7 +43,31 @@ final class LiveIndex: Sendable {
     @discardableResult
     func reload() throws -> Int {
         let fresh = try SearchIndex.open(location, readOnly: true)
-        current.withLockedValue { $0 = fresh }
+        let old = current.withLockedValue { served in
+            defer { served = fresh }
+            return served
+        }
+        if old.generation != fresh.generation {
+            retired.withLockedValue { $0.append(Retired(index: old, generation: old.generation)) }
+        }
         return fresh.generation.number
+    }
+
+    /// Deletes the files of the generations this daemon has stopped serving
+    /// and closed, once no other process has them open either.
+    func sweepRetired() -> [SweptFile] {
+        let closed = retired.withLockedValue { list in Set(list.filter { $0.index == nil }.map(\.generation.number)) }
+        guard !closed.isEmpty else { return [] }
+        let stillOpen = retired.withLockedValue { list in Set(list.filter { $0.index != nil }.map(\.generation.number)) }
+        let swept = location.sweep(unpublished: false, only: closed.subtracting(stillOpen).subtracting([index.generation.number]))
+        let settled = Set(swept.filter { $0.reason != .inUse }.map(\.name))
+        retired.withLockedValue { list in
+            list.removeAll { entry in
+                entry.index == nil
+                    && (settled.contains(entry.generation.file.lastPathComponent)
+                        || !FileManager.default.fileExists(atPath: entry.generation.file.path))
+            }
+        }
+        return swept
     }
 }

@@ -88,9 +88,12 @@ public final class SearchServer: Service, Sendable {
         }
         chmod(path, configuration.socketMode)
 
-        let index = live.index
+        // Not kept in a variable: a retired generation closes when its last user lets go.
+        let (file, number, documents) = { index in
+            (index.generation.file.path, index.generation.number, (try? index.documentCount()) ?? 0)
+        }(live.index)
         logger.info(
-            "serving \(index.generation.file.path) (generation \(index.generation.number), \((try? index.documentCount()) ?? 0) documents) on \(path)",
+            "serving \(file) (generation \(number), \(documents) documents) on \(path)",
             metadata: [
                 "socket_mode": "\(String(configuration.socketMode, radix: 8))",
                 "max_line_bytes": "\(limits.maximumLineLength)",
@@ -168,6 +171,9 @@ public final class SearchServer: Service, Sendable {
             do {
                 if let generation = try live.reloadIfChanged() {
                     logger.info("now serving generation \(generation) of \(live.location.path)")
+                }
+                for file in live.sweepRetired() where file.reason != .inUse {
+                    logger.info("\(live.location.path): \(file)")
                 }
             } catch {
                 logger.error("cannot open the new generation of \(live.location.path): \(error); still serving the previous one")

@@ -13,10 +13,11 @@ struct Fouille: AsyncParsableCommand {
 
             Exit statuses: 0 success; 1 some files failed, the daemon answered ERR, or \
             a daemon already serves the socket; 2 usage or fatal error (including no \
-            daemon to connect to).
+            daemon to connect to); 75 another ingest or rebuild holds the index (cron \
+            tries again later).
             """,
         version: "0.1.0",
-        subcommands: [Ingest.self, Search.self, Serve.self, Ping.self, Stats.self, Suggest.self]
+        subcommands: [Ingest.self, Rebuild.self, Search.self, Serve.self, Ping.self, Stats.self, Suggest.self]
     )
 }
 

@@ -23,8 +23,12 @@ struct Ingest: ParsableCommand {
             bytes replaced, with a warning. Binary, unreadable and oversized files \
             are not indexed and count as failed.
 
+            One ingest or rebuild writes an index at a time: a second one exits at \
+            once with status 75, or waits with --wait.
+
             Prints a summary: added= updated= unchanged= removed= skipped= failed=. \
-            Exit status: 0 all went well, 1 some files failed, 2 fatal error.
+            Exit status: 0 all went well, 1 some files failed, 2 usage or fatal error, \
+            75 another ingest or rebuild holds the index.
             """)
 
     @OptionGroup var indexOption: IndexOption
@@ -32,23 +36,9 @@ struct Ingest: ParsableCommand {
     @Flag(help: "Remove documents whose files are gone from the folders given.")
     var prune = false
 
-    @Flag(help: "Follow symbolic links to files and folders (loops are walked once).")
-    var followSymlinks = false
+    @OptionGroup var flags: IngestFlags
 
-    @Option(help: ArgumentHelp("Refuse files larger than this many megabytes.", valueName: "MB"))
-    var maxFileSize: Double = 10
-
-    @Option(
-        help: ArgumentHelp(
-            "Read boilerplate markers from a file (one per line, # comments) instead of the built-in French list.",
-            valueName: "file"))
-    var markers: String?
-
-    @Flag(help: "Index whole bodies: cut nothing.")
-    var noMarkers = false
-
-    @Option(help: ArgumentHelp("Commit after this many files (a killed run loses at most one batch).", valueName: "n"))
-    var batchFiles = 500
+    @OptionGroup var writer: WriterOption
 
     @Flag(name: .shortAndLong, help: "Print nothing when all went well (for cron).")
     var quiet = false
@@ -56,26 +46,13 @@ struct Ingest: ParsableCommand {
     @Argument(help: ArgumentHelp("Folders of .txt articles.", valueName: "dir"))
     var folders: [String]
 
-    func validate() throws {
-        guard batchFiles > 0 else { throw ValidationError("--batch-files must be positive") }
-        guard maxFileSize > 0 else { throw ValidationError("--max-file-size must be positive") }
-        guard markers == nil || !noMarkers else { throw ValidationError("--markers and --no-markers exclude each other") }
-    }
-
     func run() throws {
-        var options = IngestOptions()
+        var options = try flags.options()
         options.prune = prune
-        options.followSymlinks = followSymlinks
-        options.batchFiles = batchFiles
-        options.maximumFileSize = Int64(maxFileSize * 1_048_576)
-        if noMarkers { options.markers = .none }
-        if let markers {
-            guard let data = FileManager.default.contents(atPath: markers) else {
-                throw Terminal.fail(CommandError("cannot read the markers file \(markers)"))
-            }
-            options.markers = BoilerplateMarkers(fileContents: String(decoding: data, as: UTF8.self))
-        }
-        let logger = Logger(label: "fouille.ingest") { _ in TerminalLogHandler() }
+        var logger = Logger(label: "fouille.ingest") { _ in TerminalLogHandler() }
+        if quiet { logger.logLevel = .warning }
+        let lock = try writer.lock(indexOption.location, command: "fouille ingest", logger: logger)
+        defer { lock.release() }
         let summary: IngestSummary
         do {
             let index = try SearchIndex.open(indexOption.location, creating: true)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FouilleIndex
 import Foundation
 import Logging
 
@@ -14,10 +15,11 @@ enum Terminal {
         standardOutputIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     }
 
-    /// Reports an error and exits with status 2 (fatal).
+    /// Reports an error and exits with status 2 (fatal), or 75 (EX_TEMPFAIL)
+    /// when another run holds the index: cron tries again next time.
     static func fail(_ error: any Error) -> ExitCode {
         standardError("fouille: \(error)")
-        return ExitCode(2)
+        return error is WriterLock.Busy ? ExitCode(75) : ExitCode(2)
     }
 }
 
