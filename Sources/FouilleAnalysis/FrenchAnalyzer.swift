@@ -81,9 +81,49 @@ public final class FrenchAnalyzer {
     private func isStopWord(_ surface: UnsafeBufferPointer<UInt8>) -> Bool {
         if surface.count <= 8, let packed = Self.pack(surface) { return packedStopWords.contains(packed) }
         if surface.allSatisfy({ $0 < 0x80 && $0 != 0x27 }), surface.count > longestStopWord { return false }
+        if let folded = Self.foldLatin1(surface) {
+            if folded.count > longestStopWord { return false }
+            if let packed = Self.pack(folded) { return packedStopWords.contains(packed) }
+        }
         let folded = folding.apply(String(decoding: surface, as: UTF8.self)) ?? ""
         return folded.isEmpty || stopWords.apply(folded) == nil
     }
+
+    /// `surface` folded as ``FoldingStage`` would, when it is ASCII letters and
+    /// the accented Latin-1 letters of French (`é` → `e`, `œ` → `oe`); nil
+    /// for anything else, which takes the full folding.
+    static func foldLatin1(_ surface: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(surface.count)
+        var i = 0
+        while i < surface.count {
+            let byte = surface[i]
+            if byte < 0x80 {
+                guard byte != 0x27 else { return nil }
+                out.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+                i += 1
+                continue
+            }
+            guard i + 1 < surface.count else { return nil }
+            let next = surface[i + 1]
+            if byte == 0xC5, next == 0x92 || next == 0x93 {
+                out += [0x6F, 0x65]  // Œ œ
+            } else if byte == 0xC3, next >= 0x80, next <= 0xBF {
+                let base = latin1Base[Int(next - 0x80)]
+                guard base != 0 else { return nil }
+                out.append(base)
+                if next == 0x86 || next == 0xA6 { out.append(0x65) }  // Æ æ → ae
+            } else {
+                return nil
+            }
+            i += 2
+        }
+        return out
+    }
+
+    /// U+00C0…U+00FF: the ASCII letter each folds to, 0 where folding is not
+    /// a plain letter (×, ÷, ß, Ð, Þ, Ø…).
+    private static let latin1Base: [UInt8] = Array("aaaaaaaceeeeiiii\0nooooo\0\0uuuuy\0\0aaaaaaaceeeeiiii\0nooooo\0\0uuuuy\0y".utf8)
 
     /// Up to 8 ASCII letters and digits, lower-cased, in one integer; nil otherwise.
     private static func pack<C: Collection>(_ bytes: C) -> UInt64? where C.Element == UInt8 {
