@@ -79,11 +79,23 @@ extension SearchIndex {
         }
         let documents = try db.cachedStatement(sql: "SELECT id, title, lead, body FROM documents WHERE rowid = ?")
         for row in rows {
-            guard let document = try Row.fetchOne(documents, arguments: [row.rowid]) else { continue }
+            // A cursor's row reads SQLite's memory in place: a fetched Row
+            // would copy and validate every body into a String.
+            // The cursor must outlive the row: it resets the statement when it goes.
+            let cursor = try Row.fetchCursor(documents, arguments: [row.rowid])
+            defer { withExtendedLifetime(cursor) {} }
+            guard let document = try cursor.next() else { continue }
             let title: String = document[1]
-            let snippet = snippets?.snippet(
-                title: title, lead: document[2], body: document[3],
-                positions: SnippetBuilder.positions(row.positions)) ?? Snippet(marked: "")
+            let snippet = try snippets.map { builder in
+                try document.withBytes(atIndex: 1) { title in
+                    try document.withBytes(atIndex: 2) { lead in
+                        try document.withBytes(atIndex: 3) { body in
+                            builder.snippet(
+                                title: title, lead: lead, body: body, positions: SnippetBuilder.positions(row.positions))
+                        }
+                    }
+                }
+            } ?? Snippet(marked: "")
             hits.append(SearchHit(
                 rank: offset + hits.count + 1, score: row.score, id: document[0],
                 title: Snippet.oneLine(title), snippet: snippet))
@@ -267,5 +279,15 @@ final class ClauseCounts: @unchecked Sendable {
         byConnection[connection]!.counts[expression] = count
         lock.unlock()
         return count
+    }
+}
+
+extension Row {
+    /// The bytes of a text column, borrowed for `body` (empty for NULL).
+    fileprivate func withBytes<T>(atIndex index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) throws -> T {
+        try withUnsafeData(atIndex: index) { data in
+            guard let data, !data.isEmpty else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+            return try data.withUnsafeBytes { try body($0.bindMemory(to: UInt8.self)) }
+        }
     }
 }

@@ -116,7 +116,13 @@ struct SnippetBuilder {
     /// The snippet of a document whose matches are at `positions`: from the
     /// column whose best window holds the most query clauses, the body
     /// winning ties, then the lead (a snippet repeating the title says little).
-    func snippet(title: String, lead: String, body: String, positions: [Position]) -> Snippet {
+    ///
+    /// The columns are the bytes SQLite holds, borrowed: no string is made of
+    /// a whole body.
+    func snippet(
+        title: UnsafeBufferPointer<UInt8>, lead: UnsafeBufferPointer<UInt8>, body: UnsafeBufferPointer<UInt8>,
+        positions: [Position]
+    ) -> Snippet {
         let columns = [title, lead, body]
         var best: (column: Int, window: Range<Int>, score: (Int, Int), matches: [Position])?
         for column in [2, 1, 0] where !columns[column].isEmpty {
@@ -152,14 +158,13 @@ struct SnippetBuilder {
     }
 
     /// The window's text as written, matches marked, `…` where text was left out.
-    private func render(_ text: String, window: Range<Int>, matches: [Position]) -> Snippet {
+    private func render(_ text: UnsafeBufferPointer<UInt8>, window: Range<Int>, matches: [Position]) -> Snippet {
         var marked = Set<Int>()
         for match in matches where window.contains(match.offset) {
             let length = match.phrase < phraseLengths.count ? phraseLengths[match.phrase] : 1
             for token in match.offset..<(match.offset + length) where window.contains(token) { marked.insert(token) }
         }
-        var copy = text
-        return copy.withUTF8 { utf8 in render(utf8, window: window, marked: marked) }
+        return render(text, window: window, marked: marked)
     }
 
     private func render(_ utf8: UnsafeBufferPointer<UInt8>, window: Range<Int>, marked: Set<Int>) -> Snippet {
