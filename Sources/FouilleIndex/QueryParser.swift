@@ -115,7 +115,7 @@ enum Lexer {
             }
             var end = i
             while end < chars.count, !isSpace(chars[end]), !(chars[end] == "\"" && end > i) { end += 1 }
-            var word = String(chars[i..<end]).replacingOccurrences(of: "\"", with: " ")
+            var word = String(chars[i..<end]).replacingQuotes(with: " ")
             i = end
             if field == nil, !negated {
                 if word == "OR" { pieces.append(.or); continue }

@@ -45,7 +45,7 @@ extension SearchIndex {
 
     /// How the documents write the words whose term is `term`.
     private static func spelling(of term: String, _ db: Database, _ analyzer: FrenchAnalyzer) throws -> String? {
-        let expression = "\"" + term.replacingOccurrences(of: "\"", with: "\"\"") + "\" *"
+        let expression = "\"" + term.replacingQuotes(with: "\"\"") + "\" *"
         let rows = try Row.fetchAll(
             db,
             sql: """
