@@ -30,25 +30,18 @@ struct QueryBenchmark {
         try plain.checkpoint()
         let plainFile = plain.generation.file.path
         try plain.close()
-        let queries = try loadQueries()
+        let queries = try loadQueries(queriesFile, corpus: corpus)
         print("\(summary.added) documents, \(String(format: "%.1f", Double(summary.bytes) / 1_048_576)) MB; \(queries.count) queries\n")
 
         let socket = scratch.appendingPathComponent("fouille.sock").path
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: fouille)
-        daemon.arguments = ["serve", "--index", frenchLocation.path, "--socket", socket, "--log-level", "warning"]
-        try daemon.run()
-        defer { daemon.terminate(); daemon.waitUntilExit() }
-        for _ in 0..<300 where (try? ProtocolClient(path: socket).send("PING")) == nil { usleep(20_000) }
+        let daemon = try Daemon(fouille: fouille, index: frenchLocation.path, socket: socket)
+        defer { daemon.stop() }
+        try daemon.warm(queries)
 
-        // Warm both sides once over every query.
-        let warm = try ProtocolClient(path: socket)
-        for query in queries { _ = try warm.send("SEARCH limit=10 \(query)") }
-
-        var rows: [(String, Run)] = []
+        var rows: [(String, LatencyRun)] = []
         for round in 1...2 {
-            let one = try socketRun(socket, queries, connections: 1)
-            let sixteen = try socketRun(socket, queries, connections: 16)
+            let one = socketLoad(socket, queries, connections: 1, seconds: seconds)
+            let sixteen = socketLoad(socket, queries, connections: 16, seconds: seconds)
             let inProcess = try plainRun(plainFile, queries)
             rows += [("round \(round): fouille, socket, 1 connection", one),
                      ("round \(round): fouille, socket, 16 connections", sixteen),
@@ -66,54 +59,12 @@ struct QueryBenchmark {
                      last[1].queriesPerSecond / last[0].queriesPerSecond, last[0].percentile(0.5), last[0].percentile(0.99)))
     }
 
-    struct Run {
-        var latencies: [Double] = []  // milliseconds
-        var errors = 0
-        var wall: Double = 0
-        var queriesPerSecond: Double { Double(latencies.count) / wall }
-        func percentile(_ p: Double) -> Double {
-            guard !latencies.isEmpty else { return 0 }
-            let sorted = latencies.sorted()
-            return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
-        }
-    }
-
-    /// `connections` clients, each on its own thread and connection, for `seconds`.
-    private func socketRun(_ socket: String, _ queries: [String], connections: Int) throws -> Run {
-        final class Totals: @unchecked Sendable {
-            let lock = NSLock()
-            var run = Run()
-        }
-        let totals = Totals()
-        let start = Date()
-        DispatchQueue.concurrentPerform(iterations: connections) { worker in
-            var run = Run()
-            guard let client = try? ProtocolClient(path: socket) else { return }
-            var i = worker * 7919
-            while Date().timeIntervalSince(start) < seconds {
-                let query = queries[i % queries.count]
-                i += 1
-                let began = DispatchTime.now()
-                let reply = try? client.send("SEARCH limit=10 \(query)")
-                run.latencies.append(Double(DispatchTime.now().uptimeNanoseconds - began.uptimeNanoseconds) / 1e6)
-                if reply?.isOK != true { run.errors += 1 }
-            }
-            totals.lock.lock()
-            totals.run.latencies += run.latencies
-            totals.run.errors += run.errors
-            totals.lock.unlock()
-        }
-        var total = totals.run
-        total.wall = Date().timeIntervalSince(start)
-        return total
-    }
-
     /// The baseline: words of the query, each quoted, joined by OR; bm25; snippet() in the select list.
-    private func plainRun(_ file: String, _ queries: [String]) throws -> Run {
+    private func plainRun(_ file: String, _ queries: [String]) throws -> LatencyRun {
         var configuration = Configuration()
         configuration.readonly = true
         let queue = try DatabaseQueue(path: file, configuration: configuration)
-        var run = Run()
+        var run = LatencyRun()
         let start = Date()
         var i = 0
         try queue.read { db in
@@ -130,30 +81,12 @@ struct QueryBenchmark {
                 do {
                     _ = try Row.fetchAll(statement, arguments: [words.joined(separator: " OR ")])
                 } catch {
-                    run.errors += 1
+                    run.error("\(error)")
                 }
-                run.latencies.append(Double(DispatchTime.now().uptimeNanoseconds - began.uptimeNanoseconds) / 1e6)
+                run.latencies.append(milliseconds(since: began))
             }
         }
         run.wall = Date().timeIntervalSince(start)
         return run
-    }
-
-    /// The queries file's second column, or titles of the corpus when none is given.
-    private func loadQueries() throws -> [String] {
-        if let queriesFile {
-            return try String(contentsOfFile: queriesFile, encoding: .utf8).split(separator: "\n").compactMap { line in
-                let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-                return fields.count >= 2 ? String(fields[1]) : nil
-            }
-        }
-        var titles: [String] = []
-        let walker = FileManager.default.enumerator(atPath: corpus)
-        while let path = walker?.nextObject() as? String, titles.count < 1000 {
-            guard path.hasSuffix(".txt"), let data = FileManager.default.contents(atPath: corpus + "/" + path) else { continue }
-            let title = String(decoding: data.prefix(400), as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-            if !title.isEmpty { titles.append(title) }
-        }
-        return titles
     }
 }

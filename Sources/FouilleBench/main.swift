@@ -11,10 +11,13 @@ let usage = """
     usage: fouille-bench ingest CORPUS_DIR [ROUNDS]
            fouille-bench analyze CORPUS_DIR [ROUNDS]
            fouille-bench query CORPUS_DIR FOUILLE_BINARY [QUERIES_TSV] [SECONDS]
+           fouille-bench rebuild CORPUS_DIR FOUILLE_BINARY [QUERIES_TSV]
            fouille-bench phases INDEX_DIR QUERIES_TSV
 
     """
-guard arguments.count >= 2, ["ingest", "analyze", "query", "phases"].contains(arguments.first) else {
+// A daemon that closes a connection must show up as a counted failure, not kill us.
+signal(SIGPIPE, SIG_IGN)
+guard arguments.count >= 2, ["ingest", "analyze", "query", "rebuild", "phases"].contains(arguments.first) else {
     FileHandle.standardError.write(Data(usage.utf8))
     exit(2)
 }
@@ -27,17 +30,22 @@ if arguments.first == "phases", arguments.count >= 3 {
     }
     exit(0)
 }
-if arguments.first == "query" {
+if arguments.first == "query" || arguments.first == "rebuild" {
     let rest = Array(arguments.dropFirst(2))
     guard let binary = rest.first else {
         FileHandle.standardError.write(Data(usage.utf8))
         exit(2)
     }
+    let corpus = arguments[arguments.startIndex + 1]
+    let queriesFile = rest.count > 1 && !rest[1].isEmpty ? rest[1] : nil
     do {
-        try QueryBenchmark(
-            corpus: arguments[arguments.startIndex + 1], queriesFile: rest.count > 1 && !rest[1].isEmpty ? rest[1] : nil,
-            fouille: binary, seconds: rest.count > 2 ? Double(rest[2]) ?? 5 : 5
-        ).run()
+        if arguments.first == "rebuild" {
+            try RebuildBenchmark(corpus: corpus, queriesFile: queriesFile, fouille: binary).run()
+        } else {
+            try QueryBenchmark(
+                corpus: corpus, queriesFile: queriesFile, fouille: binary, seconds: rest.count > 2 ? Double(rest[2]) ?? 5 : 5
+            ).run()
+        }
     } catch {
         FileHandle.standardError.write(Data("fouille-bench: \(error)\n".utf8))
         exit(1)
