@@ -6,6 +6,13 @@ import XCTest
 final class CommandLineTests: XCTestCase {
     var workspace: Workspace!
 
+    /// XCTest keeps every test case object until the run ends: drop the
+    /// workspace here so that its folder goes with it.
+    override func tearDown() {
+        workspace = nil
+        super.tearDown()
+    }
+
     override func setUpWithError() throws {
         workspace = try Workspace()
         try workspace.write("2025/08/poutine-kim.txt", """

@@ -8,6 +8,13 @@ final class DaemonProcessTests: XCTestCase {
     var workspace: Workspace!
     var socket: String { workspace.root.appendingPathComponent("run/fouille.sock").path }
 
+    /// XCTest keeps every test case object until the run ends: drop the
+    /// workspace here so that its folder goes with it.
+    override func tearDown() {
+        workspace = nil
+        super.tearDown()
+    }
+
     override func setUpWithError() throws {
         workspace = try Workspace()
         for i in 0..<400 {
