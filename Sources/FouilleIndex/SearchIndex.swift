@@ -258,11 +258,13 @@ public final class SearchIndex: Sendable {
         }
     }
 
-    /// Merges FTS5's segments into one b-tree: the compact form a rebuilt
-    /// generation is published in (queries read one segment per term).
+    /// Merges FTS5's segments into one b-tree (queries read one segment per
+    /// term), then rewrites the file without the pages the merge freed: the
+    /// compact form a rebuilt generation is published in.
     public func optimize() throws {
         try Self.mapErrors(path: generation.file.path) {
             try pool.write { try $0.execute(sql: "INSERT INTO documents_fts(documents_fts) VALUES ('optimize')") }
+            try pool.writeWithoutTransaction { try $0.execute(sql: "VACUUM") }
         }
     }
 
@@ -281,8 +283,18 @@ public final class SearchIndex: Sendable {
         }
     }
 
+    /// Closes every connection. A writable index is also checkpointed, and
+    /// its `-wal` and `-shm` files removed when no other process has it open:
+    /// the file left behind is complete by itself.
     public func close() throws {
         try pool.close()
+        guard !pool.configuration.readonly else { return }
+        // GRDB closes the writer before the readers, and a read-only
+        // connection closing last cannot write the WAL back: one more
+        // read-write connection, alone, does it as it closes.
+        try Self.mapErrors(path: generation.file.path) {
+            try DatabaseQueue(path: generation.file.path).close()
+        }
     }
 }
 

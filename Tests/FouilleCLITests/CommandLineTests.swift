@@ -81,6 +81,23 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(paged.stdout.hasPrefix("HIT\t2\t"), paged.stdout)
     }
 
+    /// A finished ingest or rebuild leaves one self-contained SQLite file:
+    /// the WAL written back and removed, and a rebuilt generation compacted.
+    func testWritersLeaveOnlyTheGenerationFile() throws {
+        let ingest = try FouilleProcess.run(["ingest", "--quiet", "--index", workspace.index, workspace.articles.path])
+        XCTAssertEqual(ingest.status, 0, ingest.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: workspace.index).sorted(),
+                       ["CURRENT", "LOCK", "gen-000001.sqlite"])
+        let rebuild = try FouilleProcess.run(["rebuild", "--quiet", "--index", workspace.index])
+        XCTAssertEqual(rebuild.status, 0, rebuild.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: workspace.index).sorted(),
+                       ["CURRENT", "LOCK", "gen-000002.sqlite"])
+        let help = try FouilleProcess.run(["rebuild", "--help"])
+        for option in ["--index", "--wait", "--quiet", "--allow-shrink", "--markers"] {
+            XCTAssertTrue(help.stdout.contains(option), option)
+        }
+    }
+
     func testEnvironmentNamesTheIndex() throws {
         XCTAssertEqual(try FouilleProcess.run(["ingest", "--quiet", workspace.articles.path], environment: ["FOUILLE_INDEX": workspace.index]).status, 0)
         let search = try FouilleProcess.run(["search", "--index", workspace.index, "--format", "tsv", "séoul"])
