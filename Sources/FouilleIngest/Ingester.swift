@@ -15,6 +15,10 @@ public struct IngestOptions: Sendable {
     /// per file would be an fsync per file.
     public var batchFiles = 500
     public var batchBytes: Int64 = 16 * 1_048_576
+    /// The priority of the reading and analysing threads. libdispatch sets
+    /// its threads' nice values from this, whatever the process's own: a
+    /// rebuild runs `.utility`, below the daemon's queries.
+    public var qos: DispatchQoS = .default
 
     public init() {}
 }
@@ -113,7 +117,7 @@ public final class Ingester: @unchecked Sendable {
                         into summary: inout IngestSummary, tracker: inout ProgressTracker) throws {
         let known = try index.fileStates(source: root)
         let batches = batches(of: candidates, known: known)
-        let reader = DispatchQueue(label: "fouille.ingest.reader")
+        let reader = DispatchQueue(label: "fouille.ingest.reader", qos: options.qos)
         final class Slot: @unchecked Sendable { var prepared: Prepared? }
         var next = batches.first.map { prepare($0, from: root, known: known) }
         for position in batches.indices {

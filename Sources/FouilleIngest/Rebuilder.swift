@@ -98,11 +98,11 @@ public final class Rebuilder {
         do {
             var paused = false
             let summary = try Ingester(index: building, options: options.ingest, logger: logger) { step in
+                self.progress?(step)
                 if !paused && self.options.fault == .pauseBuilding {
                     paused = true
                     Self.pause(at: .pauseBuilding)
                 }
-                self.progress?(step)
             }.run(sources)
             let documents = try check(building, summary: summary, current: current.documents)
             try building.checkpoint()

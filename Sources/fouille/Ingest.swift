@@ -40,15 +40,26 @@ struct Ingest: ParsableCommand {
 
     @OptionGroup var writer: WriterOption
 
+    @Option(help: ArgumentHelp(
+        "Run at this nice value (0-19), so that the daemon's queries come first on the CPU (cron: 10).",
+        valueName: "n"))
+    var nice: Int32 = 0
+
     @Flag(name: .shortAndLong, help: "Print nothing when all went well (for cron).")
     var quiet = false
 
     @Argument(help: ArgumentHelp("Folders of .txt articles.", valueName: "dir"))
     var folders: [String]
 
+    func validate() throws {
+        guard (0...19).contains(nice) else { throw ValidationError("--nice must be between 0 and 19") }
+    }
+
     func run() throws {
+        Priority.lower(to: nice)
         var options = try flags.options()
         options.prune = prune
+        if nice > 0 { options.qos = .background }
         var logger = Logger(label: "fouille.ingest") { _ in TerminalLogHandler() }
         if quiet { logger.logLevel = .warning }
         let lock = try writer.lock(indexOption.location, command: "fouille ingest", logger: logger)
@@ -56,8 +67,11 @@ struct Ingest: ParsableCommand {
         let summary: IngestSummary
         do {
             let index = try SearchIndex.open(indexOption.location, creating: true)
-            var report: ((IngestProgress) -> Void)?
-            if Terminal.standardErrorIsTerminal && !quiet { report = { Self.showProgress($0) } }
+            let showProgress = Terminal.standardErrorIsTerminal && !quiet
+            let report = { (step: IngestProgress) in
+                Priority.lower(to: nice)
+                if showProgress { Self.showProgress(step) }
+            }
             summary = try Ingester(index: index, options: options, logger: logger, progress: report).run(folders)
             ProgressLine.clear()
             try index.close()

@@ -36,15 +36,25 @@ struct Rebuild: ParsableCommand {
     @Flag(help: "Publish even if the new generation holds less than half the documents of the current one.")
     var allowShrink = false
 
+    @Option(help: ArgumentHelp(
+        "Run at this nice value (0-19), so that the daemon's queries come first on the CPU.", valueName: "n"))
+    var nice: Int32 = 10
+
     @Flag(name: .shortAndLong, help: "Print nothing when all went well (for cron).")
     var quiet = false
 
     @Argument(help: ArgumentHelp("Folders of .txt articles (default: the folders the index records).", valueName: "dir"))
     var folders: [String] = []
 
+    func validate() throws {
+        guard (0...19).contains(nice) else { throw ValidationError("--nice must be between 0 and 19") }
+    }
+
     func run() throws {
+        Priority.lower(to: nice)
         var options = RebuildOptions()
         options.ingest = try flags.options()
+        if nice > 0 { options.ingest.qos = .background }
         options.allowShrink = allowShrink
         if let fault = ProcessInfo.processInfo.environment["FOUILLE_REBUILD_FAULT"] {
             options.fault = RebuildFault(rawValue: fault)
@@ -56,8 +66,11 @@ struct Rebuild: ParsableCommand {
         defer { lock.release() }
         let report: RebuildReport
         do {
-            var progress: ((IngestProgress) -> Void)?
-            if Terminal.standardErrorIsTerminal && !quiet { progress = { Ingest.showProgress($0) } }
+            let showProgress = Terminal.standardErrorIsTerminal && !quiet
+            let progress = { (step: IngestProgress) in
+                Priority.lower(to: nice)
+                if showProgress { Ingest.showProgress(step) }
+            }
             report = try Rebuilder(location: location, options: options, logger: logger, progress: progress)
                 .run(folders.isEmpty ? nil : folders)
             ProgressLine.clear()

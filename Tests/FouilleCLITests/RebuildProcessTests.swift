@@ -188,6 +188,37 @@ final class RebuildProcessTests: XCTestCase {
         XCTAssertTrue(daemon.process.isRunning, daemon.stderr, file: file, line: line)
     }
 
+    // MARK: - Priority
+
+    /// Every thread of a rebuild runs at nice 10 by default (libdispatch's
+    /// worker threads set their own priority, so the process must set each),
+    /// and at the process's own with `--nice 0`.
+    func testARebuildLowersThePriorityOfEveryThread() throws {
+        let niced = try pausedRebuild(at: "pause-building", ["--batch-files", "2", corpusB.path])
+        let values = Self.niceValues(of: niced.pid)
+        XCTAssertGreaterThan(values.count, 1, "several threads")
+        XCTAssertTrue(values.allSatisfy { $0 == 10 }, "\(values)")
+        kill(niced.pid, SIGKILL)
+        _ = niced.finish()
+
+        let plain = try pausedRebuild(at: "pause-building", ["--nice", "0", "--batch-files", "2", corpusB.path])
+        XCTAssertFalse(Self.niceValues(of: plain.pid).contains(10))
+        kill(plain.pid, SIGKILL)
+        _ = plain.finish()
+    }
+
+    /// The nice value of each thread, from field 19 of /proc/PID/task/TID/stat.
+    static func niceValues(of pid: pid_t) -> [Int] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.compactMap { task in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8),
+                  let end = stat.lastIndex(of: ")") else { return nil }
+            // Fields after the command name: state is field 3, nice field 19.
+            let fields = stat[stat.index(after: end)...].split(separator: " ")
+            return fields.count > 16 ? Int(fields[16]) : nil
+        }
+    }
+
     // MARK: - One writer at a time
 
     func testASecondWriterExits75OrWaitsForTheFirstToFinish() throws {
