@@ -1,23 +1,37 @@
 /// How matches are ordered.
 ///
-/// Within one tier (documents matching the same number of the query's
-/// clauses), SQLite's BM25 with field weights: a word in the title counts
-/// ten times a word in the body, in the lead five times. These are the
-/// starting weights of the design; they are the single place to tune them.
+/// A short query (fewer than ``softFromClauses`` clauses) is ranked in tiers
+/// (see `QueryPlan`): a stricter tier always ranks first, so `corée du nord`
+/// lists the documents with both words before those with one. A longer
+/// query is ranked softly, by score alone: typed as a sentence or a
+/// description, its document often lacks one of its words while some long
+/// document has them all (see docs/RELEVANCE.md).
 ///
-/// Across tiers (see `QueryPlan`), a stricter tier always ranks first. The
-/// reported score says both: its integer part is the tier (the strictest
-/// tier of a query with n clauses is n(n+1)/2, the loosest 1), its fraction
-/// BM25 squashed into [0, 1). Higher is better, and scores fall with rank.
+/// The score, in `tier_rank()` (CFTS5Match.c): BM25 with field weights (a
+/// word in the title counts ten times a word in the body, in the lead five
+/// times) and length normalisation b 0.9, times a proximity factor, up to 3,
+/// for query words standing together in the text.
+///
+/// The reported score: its integer part is the tier (the strictest tier of a
+/// query with n clauses is n(n+1)/2, the loosest 1; 1 for every document of
+/// a query ranked softly), its fraction the score squashed into [0, 1).
+/// Higher is better, and scores fall with rank.
 public struct Ranking: Sendable, Equatable {
     public var titleWeight: Double
     public var leadWeight: Double
     public var bodyWeight: Double
+    /// Queries with at least this many clauses (words, phrases or OR groups
+    /// found in some document) are ranked by score alone, without tiers.
+    /// 4: ranking 3-clause queries softly too scored better on the
+    /// development set, but a user typing three words expects documents with
+    /// all three first.
+    public var softFromClauses: Int
 
-    public init(titleWeight: Double = 10, leadWeight: Double = 5, bodyWeight: Double = 1) {
+    public init(titleWeight: Double = 10, leadWeight: Double = 5, bodyWeight: Double = 1, softFromClauses: Int = 4) {
         self.titleWeight = titleWeight
         self.leadWeight = leadWeight
         self.bodyWeight = bodyWeight
+        self.softFromClauses = softFromClauses
     }
 
     public static let `default` = Ranking()
@@ -25,9 +39,10 @@ public struct Ranking: Sendable, Equatable {
     /// The SQL for FTS5's `bm25()` with these weights (lower is better).
     var bm25: String { "bm25(documents_fts, \(titleWeight), \(leadWeight), \(bodyWeight))" }
 
-    /// The SQL for `tier_rank()` (tier, then the same BM25), taking the phrase
-    /// map and the clause count as its two parameters.
-    var tierRank: String { "tier_rank(documents_fts, ?, ?, \(titleWeight), \(leadWeight), \(bodyWeight))" }
+    /// The SQL for `tier_rank()` (tier, then the score), taking the phrase
+    /// map, the clause count and whether to rank softly (1, no tiers) or not
+    /// (0) as its three parameters.
+    var tierRank: String { "tier_rank(documents_fts, ?, ?, ?, \(titleWeight), \(leadWeight), \(bodyWeight))" }
 
     /// `tier_rank()`'s number back into the tier and the BM25.
     static func split(_ rank: Double) -> (tier: Int, bm25: Double) {

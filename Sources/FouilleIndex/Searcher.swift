@@ -26,14 +26,17 @@ public struct SearchResults: Sendable, Equatable {
 extension SearchIndex {
     /// Runs a query typed by a person.
     ///
-    /// The results come in tiers (see ``QueryPlan``): documents containing
-    /// every clause of the query first; then, giving up the most frequent
-    /// clause first (it says the least about what is wanted), documents
-    /// containing all the rarer ones; last, documents without the rarest
-    /// clause, by how many clauses they contain. So a whole sentence typed
-    /// into a search box still finds its document, and a query never has to
-    /// rank every document that shares one common word with it unless the
-    /// stricter tiers leave the page unfilled. Within a tier, BM25.
+    /// A short query's results come in tiers (see ``QueryPlan``): documents
+    /// containing every clause of the query first; then, giving up the most
+    /// frequent clause first (it says the least about what is wanted),
+    /// documents containing all the rarer ones; last, documents without the
+    /// rarest clause, by how many clauses they contain. Such a query never
+    /// has to rank every document that shares one common word with it
+    /// unless the stricter tiers leave the page unfilled. Within a tier,
+    /// BM25 and proximity (see ``Ranking``). A query of
+    /// ``Ranking/softFromClauses`` clauses or more, a sentence or a
+    /// description, is ranked by that score alone over every document
+    /// containing any clause: its document may lack one of its words.
     ///
     /// Snippets are cut for the hits returned only. The whole query runs on
     /// one read snapshot.
@@ -57,12 +60,15 @@ extension SearchIndex {
     private func run(
         _ query: SearchQuery, limit: Int, offset: Int, ranking: Ranking, analyzer: FrenchAnalyzer?, _ db: Database
     ) throws -> SearchResults {
-        guard let plan = try QueryPlan(query, db, counts: clauseCounts) else { return .empty }
+        guard let plan = try QueryPlan(query, db, counts: clauseCounts, ranking: ranking) else { return .empty }
         let total = try plan.total(db, counts: clauseCounts)
-        // The strict tier alone, when it fills the page; else all tiers in one ranking.
-        var tiers = plan.strict
+        // The strict tier alone, when it fills the page; else all tiers in one
+        // ranking. A query ranked softly has no tiers: a document with every
+        // clause may rank below one without, so the strict tier proves nothing
+        // and every document with any clause is scored.
+        var tiers = plan.soft ? plan.loose : plan.strict
         var rows = try tiers.rows(db, ranking: ranking, limit: limit, offset: offset)
-        if rows.count < limit, plan.clauseCount > 1 {
+        if !plan.soft, rows.count < limit, plan.clauseCount > 1 {
             // The fewest rarest clauses whose documents fill the page, if any:
             // their tiers come first, and ranking them is cheaper than all.
             tiers = plan.loose
@@ -107,7 +113,7 @@ extension SearchIndex {
     public func count(_ text: String, timeLimit: Duration? = nil) throws -> Int {
         guard let query = queryParsers.withParser({ $0.parse(text) }) else { return 0 }
         return try read(timeLimit: timeLimit) { db in
-            try QueryPlan(query, db, counts: clauseCounts)?.total(db, counts: clauseCounts) ?? 0
+            try QueryPlan(query, db, counts: clauseCounts, ranking: .default)?.total(db, counts: clauseCounts) ?? 0
         }
     }
 
@@ -132,6 +138,10 @@ extension SearchIndex {
 /// queries rank with it, so paging across them is consistent). Clauses
 /// found in no document are dropped first, so a typo does not empty the
 /// results.
+///
+/// A query of ``Ranking/softFromClauses`` clauses or more is planned
+/// ``soft``: no tiers, one query over the documents containing any clause,
+/// ranked by score (`tier_rank()` with its soft flag).
 struct QueryPlan {
     struct Tiers {
         let expression: String
@@ -143,6 +153,8 @@ struct QueryPlan {
         /// For `tier_rank()`: the same, with -2 for phrases repeated only to
         /// restrict the rows.
         let rankMap: [Int]
+        /// Ranked by score alone, without tiers (see ``QueryPlan/soft``).
+        var soft = false
 
         struct Row {
             var rowid: Int64
@@ -159,8 +171,9 @@ struct QueryPlan {
                 WHERE documents_fts MATCH ? ORDER BY rank, rowid LIMIT ? OFFSET ?
                 """)
             let map = rankMap.map(String.init).joined(separator: ",")
-            return try GRDB.Row.fetchAll(statement, arguments: [map, clauseCount, expression, limit, offset]).map { row in
-                let (tier, bm25) = Ranking.split(row[1])
+            return try GRDB.Row.fetchAll(statement, arguments: [map, clauseCount, soft ? 1 : 0, expression, limit, offset]).map { row in
+                // Ranked softly, every row is in one tier, reported as the loosest (1).
+                let (tier, bm25) = soft ? (tiers - 1, row[1]) : Ranking.split(row[1])
                 return Row(rowid: row[0], score: Ranking.score(level: tiers - tier, bm25: bm25), positions: row[2] ?? "")
             }
         }
@@ -172,21 +185,26 @@ struct QueryPlan {
     static let maximumClauses = 10
 
     let clauseCount: Int
+    /// Ranked by score alone: a query of ``Ranking/softFromClauses`` clauses
+    /// or more. Only ``loose`` is used then.
+    let soft: Bool
     /// Documents containing every clause.
     let strict: Tiers
-    /// Documents containing any clause, ranked by tier.
+    /// Documents containing any clause, ranked by tier (or by score alone
+    /// when ``soft``).
     let loose: Tiers
     private let clauses: [SearchQuery.Clause]
     private let excluded: [SearchQuery.Term]
 
     /// Nil when no clause matches any document.
-    init?(_ query: SearchQuery, _ db: Database, counts: ClauseCounts) throws {
+    init?(_ query: SearchQuery, _ db: Database, counts: ClauseCounts, ranking: Ranking) throws {
         var counted: [(clause: SearchQuery.Clause, documents: Int)] = []
         for clause in query.clauses {
             let documents = try counts.documents(matching: clause.expression, db)
             if documents > 0 { counted.append((clause, documents)) }
         }
         guard !counted.isEmpty else { return nil }
+        soft = counted.count >= ranking.softFromClauses
         let clauses = Array(counted.enumerated()
             .sorted { ($0.element.documents, $0.offset) < ($1.element.documents, $1.offset) }
             .map(\.element.clause)
@@ -212,7 +230,7 @@ struct QueryPlan {
         loose = Tiers(
             expression: SearchQuery.expression(any: clauses, without: query.excluded),
             clauseCount: clauses.count, phraseClauses: phraseClauses, phraseLengths: phraseLengths,
-            rankMap: phraseClauses)
+            rankMap: phraseClauses, soft: soft)
     }
 
     /// The first tiers only: documents containing any of the `rarer` rarest

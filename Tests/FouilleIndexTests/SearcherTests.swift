@@ -86,6 +86,86 @@ final class SearcherTests: XCTestCase {
         }
     }
 
+    /// A long query is ranked softly: the page it describes may lack one of
+    /// its words, and then comes before a long page that has every word once,
+    /// scattered.
+    func testLongQueryFindsTheDocumentLackingOneWord() throws {
+        let filler = (0..<60).map { "Paragraphe \($0) sur les réglages divers du système." }.joined(separator: " ")
+        // Other pages, so that the query's words are rare-ish, as in a real index.
+        let others = (0..<20).map { i in
+            (id: "autre-\(i).txt", title: "Page \(i)", lead: "p\(i)",
+             body: i % 2 == 0 ? "Le temps d'exécution du système, page \(i)." : "Lire un fichier, page \(i).")
+        }
+        let f = try IndexFixture([
+            ("horloge.txt", "Ajuster l'horloge système", "adjtime",
+             "La fonction ajuste graduellement l'horloge système, sans saut du temps."),
+            ("long.txt", "Mesures de performance", "perf",
+             "Le temps passé. " + filler + " Une horloge matérielle. " + filler + " Ajuster un compteur. "
+                + filler + " Synchroniser les processeurs. " + filler + " Appel au système."),
+        ] + others)
+        let query = "Ajuster le temps pour synchroniser l'horloge système"
+        XCTAssertEqual(try f.index.expression(for: query)?.components(separatedBy: " AND ").count, 5, "five clauses")
+        let results = try f.index.search(query)
+        XCTAssertEqual(results.hits.first?.id, "horloge.txt", "lacks synchroniser, but the rest stands together in its title")
+        XCTAssertTrue(results.hits.map(\.id).contains("long.txt"))
+        XCTAssertEqual(results.total, 12)
+        XCTAssertEqual(results.hits.map(\.score), results.hits.map(\.score).sorted(by: >))
+        XCTAssertTrue(results.hits.allSatisfy { (1..<2).contains($0.score) }, "one tier: scores in [1, 2)")
+    }
+
+    /// Up to three words, documents with every word still come first, however
+    /// well a document with fewer of them matches.
+    func testShortQueryKeepsDocumentsWithEveryWordFirst() throws {
+        let f = try IndexFixture([
+            ("deux.txt", "Corée : la frontière du Nord", "Corée du Nord, Corée", "La Corée du Nord et la Corée du Sud."),
+            ("trois.txt", "Diplomatie", "Un appel", "Des essais en Corée, au nord du pays ; un missile a été tiré."),
+            ("un.txt", "Missile", "Missile, missile", "Un missile."),
+        ])
+        XCTAssertEqual(try f.ids("missile corée nord").first, "trois.txt")
+        XCTAssertEqual(try f.ids("corée du nord"), ["deux.txt", "trois.txt"])
+    }
+
+    /// Query words standing together (here, side by side in the same order)
+    /// rank a document above one with the same words apart, in a tier as in
+    /// a soft ranking.
+    func testWordsStandingTogetherRankFirst() throws {
+        let apart = "Le noyau charge les modules au démarrage. " + String(repeating: "Texte sans rapport. ", count: 12)
+            + "Une horloge murale orne le bureau."
+        let together = "Le démarrage charge les modules. " + String(repeating: "Texte sans rapport. ", count: 12)
+            + "Régler l'horloge du noyau."
+        let f = try IndexFixture([
+            ("apart.txt", "Page A", "a", apart + " Le temps réel."),
+            ("together.txt", "Page B", "b", together + " Le temps réel."),
+        ])
+        XCTAssertEqual(try f.ids("horloge noyau"), ["together.txt", "apart.txt"])
+        XCTAssertEqual(try f.ids("horloge du noyau temps réel"), ["together.txt", "apart.txt"])
+    }
+
+    /// A query ranked softly pages through one list as well.
+    func testPagesOfALongQueryMakeOneList() throws {
+        var documents: [(id: String, title: String, lead: String, body: String)] = []
+        for i in 0..<25 {
+            var body = "Le marché de gros ouvre à l'aube, jour \(i)."
+            if i % 2 == 0 { body += " Les maraîchers bretons arrivent." }
+            if i % 3 == 0 { body += " Un artichaut géant fait sensation." }
+            if i % 5 == 0 { body += " Les camions de primeurs attendent." }
+            documents.append(("m-\(i).txt", "Marché \(i)", "Rungis", body))
+        }
+        let f = try IndexFixture(documents)
+        let query = "artichaut maraîchers camions primeurs marché"
+        let whole = try f.index.search(query, limit: 100)
+        XCTAssertEqual(whole.total, 25)
+        XCTAssertEqual(whole.hits.count, 25)
+        XCTAssertEqual(whole.hits.first?.id, "m-0.txt", "every word, and closest together")
+        for size in [4, 7] {
+            var paged: [String] = []
+            for offset in stride(from: 0, to: 30, by: size) {
+                paged += try f.index.search(query, limit: size, offset: offset).hits.map(\.id)
+            }
+            XCTAssertEqual(paged, whole.hits.map(\.id), "pages of \(size)")
+        }
+    }
+
     func testTitleWeighsMoreThanBody() throws {
         let f = try IndexFixture([
             ("body.txt", "Conseil municipal", "Séance ordinaire", "Il a été question du budget et de la piscine."),
