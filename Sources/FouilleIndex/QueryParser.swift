@@ -30,14 +30,17 @@ public final class QueryParser {
         var clauses: [SearchQuery.Clause] = []
         var excluded: [SearchQuery.Term] = []
         var joinNext = false
+        // Alternatives count too: `a OR b OR c …` is as many terms as words.
+        var termCount = 0
         for piece in Lexer.pieces(of: String(text.prefix(Self.maximumLength))) {
-            if clauses.count + excluded.count >= Self.maximumTerms { break }
+            if termCount >= Self.maximumTerms { break }
             switch piece {
             case .or:
                 joinNext = !clauses.isEmpty
             case .term(let raw, let kind, let field, let negated):
                 let terms = analyse(raw, kind: kind, field: field)
                 guard !terms.isEmpty else { continue }
+                termCount += terms.count
                 if negated {
                     excluded.append(contentsOf: terms)
                     joinNext = false

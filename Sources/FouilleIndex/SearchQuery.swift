@@ -70,9 +70,15 @@ public struct SearchQuery: Sendable, Equatable {
 
 extension String {
     /// Each `"` replaced; the string itself when it holds none (the usual
-    /// case, and Foundation's search is slow next to a byte scan).
+    /// case). Scalar by scalar: a `"` followed by a combining mark is one
+    /// Character, which a Character search (`replacingOccurrences`) misses,
+    /// leaving a bare quote in an FTS5 expression (a syntax error).
     func replacingQuotes(with replacement: String) -> String {
         guard utf8.contains(0x22) else { return self }
-        return replacingOccurrences(of: "\"", with: replacement)
+        var result = String.UnicodeScalarView()
+        for scalar in unicodeScalars {
+            if scalar == "\"" { result.append(contentsOf: replacement.unicodeScalars) } else { result.append(scalar) }
+        }
+        return String(result)
     }
 }
