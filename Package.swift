@@ -77,6 +77,12 @@ let package = Package(
             ]
         ),
 
+        // libFuzzer target behind scripts/fuzz (built with -sanitize=fuzzer -DFUZZING);
+        // built plainly, it replays the inputs it is given.
+        .executableTarget(
+            name: "FouilleFuzz",
+            dependencies: ["FouilleIndex", "FouilleServer", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "FouilleAnalysisTests", dependencies: ["FouilleAnalysis"]),
         .testTarget(
             name: "FouilleIndexTests",
