@@ -67,7 +67,7 @@ public final class Ingester: @unchecked Sendable {
             let walk = DirectoryWalker(followSymlinks: options.followSymlinks).walk(root)
             summary.skipped += walk.skipped
             for problem in walk.problems {
-                logger.warning("\(problem.path): \(problem.reason)")
+                logger.warning("\(Self.printable(problem.path)): \(problem.reason)")
                 if problem.failed { summary.failed += 1 } else { summary.skipped += 1 }
             }
             walks.append((root, walk))
@@ -84,6 +84,14 @@ public final class Ingester: @unchecked Sendable {
         }
         summary.seconds = Date().timeIntervalSince(start)
         return summary
+    }
+
+    /// A path as one line of log: control characters escaped (`\n`,
+    /// `\u{1B}`), so that a file's name cannot forge log lines or drive the
+    /// terminal.
+    static func printable(_ path: String) -> String {
+        guard path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return path }
+        return path.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? $0.escaped(asASCII: true) : String($0) }.joined()
     }
 
     static func absoluteFolder(_ path: String) throws -> String {

@@ -69,6 +69,8 @@ final class HostileCorpusTests: XCTestCase {
         try workspace.write("ligne-50mo.txt", Self.singleLine(megabytes: 50))
         let writing = Date().timeIntervalSince(started)
         try createFile(in: articles, nameBytes: Array("avec\nretour.txt".utf8), contents: "Retour\nLe lynx du Jura.")
+        // A name that would clear the terminal and ring its bell, were it printed as is.
+        try createFile(in: articles, nameBytes: Array("\u{1B}[2J\u{7}efface.txt".utf8), contents: "Effacé\nLe lynx.")
         try createFile(in: articles, nameBytes: Array("r".utf8) + [0xE9, 0xFF] + Array("sum.txt".utf8), contents: "Résumé\nLe lynx.")
         // 200 folders deep, an article at the bottom.
         let deep = (0..<200).map { "n\($0)" }.joined(separator: "/")
@@ -78,7 +80,7 @@ final class HostileCorpusTests: XCTestCase {
 
         let ingest = try FouilleProcess.run(["ingest", "--index", workspace.index, articles.path])
         XCTAssertEqual(ingest.status, 1, "a failed file makes the status 1: \(ingest.stderr)")
-        XCTAssertTrue(ingest.stdout.hasPrefix("added=6 updated=0 unchanged=0 removed=0 skipped=5 failed=2 in "), ingest.stdout)
+        XCTAssertTrue(ingest.stdout.hasPrefix("added=6 updated=0 unchanged=0 removed=0 skipped=6 failed=2 in "), ingest.stdout)
         let root = articles.path
         for (file, reason) in [
             ("abime.txt", "invalid UTF-8: 2 bad byte sequence(s) replaced by U+FFFD"),
@@ -88,11 +90,15 @@ final class HostileCorpusTests: XCTestCase {
             ("nul.txt", "binary content (NUL bytes), not indexed"),
             ("vide.txt", "empty file, skipped"),
             ("ligne-50mo.txt", "larger than the 10 MB size limit (50 MB), skipped"),
-            ("avec\nretour.txt", "file name holds control characters, skipped"),
+            ("avec\\nretour.txt", "file name holds control characters, skipped"),
+            ("\\u{1B}[2J\\u{07}efface.txt", "file name holds control characters, skipped"),
         ] {
             XCTAssertTrue(ingest.stderr.contains("\(root)/\(file): \(reason)"), "\(file): \(ingest.stderr)")
         }
         XCTAssertTrue(ingest.stderr.contains("sum.txt: file name is not valid UTF-8, skipped"), ingest.stderr)
+        // One line per message: no file name breaks a line or reaches the terminal raw.
+        XCTAssertFalse(ingest.stderr.contains("\u{1B}"), ingest.stderr)
+        XCTAssertTrue(ingest.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("fouille: ") }, ingest.stderr)
 
         func found(_ query: String, index: String? = nil) throws -> [String] {
             let search = try FouilleProcess.run(["search", "--index", index ?? workspace.index, "--format", "tsv", query])
@@ -111,14 +117,14 @@ final class HostileCorpusTests: XCTestCase {
         let followingIndex = workspace.root.appendingPathComponent("index-follow").path
         let following = try FouilleProcess.run(["ingest", "--follow-symlinks", "--index", followingIndex, articles.path])
         XCTAssertEqual(following.status, 1)
-        XCTAssertTrue(following.stdout.hasPrefix("added=6 updated=0 unchanged=0 removed=0 skipped=5 failed=2 in "), following.stdout)
+        XCTAssertTrue(following.stdout.hasPrefix("added=6 updated=0 unchanged=0 removed=0 skipped=6 failed=2 in "), following.stdout)
         XCTAssertTrue(following.stderr.contains("\(root)/boucle: folder already walked (symbolic link loop), skipped"), following.stderr)
         XCTAssertEqual(try found("spéléologues", index: followingIndex), [deep + "/profond.txt"])
 
         // Nothing bad is remembered, so a second run says the same and changes nothing.
         let again = try FouilleProcess.run(["ingest", "--index", workspace.index, articles.path])
         XCTAssertEqual(again.status, 1)
-        XCTAssertTrue(again.stdout.hasPrefix("added=0 updated=0 unchanged=6 removed=0 skipped=5 failed=2 in "), again.stdout)
+        XCTAssertTrue(again.stdout.hasPrefix("added=0 updated=0 unchanged=6 removed=0 skipped=6 failed=2 in "), again.stdout)
         print("hostile corpus: 50 MB line written in \(String(format: "%.2f", writing)) s; ingest runs took \(ingest.stdout.split(separator: " ").suffix(4).joined(separator: " ").trimmingCharacters(in: .newlines))")
     }
 

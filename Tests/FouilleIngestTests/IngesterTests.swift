@@ -477,7 +477,8 @@ final class IngesterTests: XCTestCase {
 
         XCTAssertEqual(try ingest().counts, summary(added: 1, skipped: 3))
         XCTAssertTrue(log.messages(at: .warning).contains { $0.hasPrefix(root + "/r") && $0.contains("not valid UTF-8") }, "\(log.entries)")
-        XCTAssertTrue(log.logged(.warning, path: root + "/avec\nretour.txt", reason: "control characters"), "\(log.entries)")
+        XCTAssertTrue(log.logged(.warning, path: root + "/avec\\nretour.txt", reason: "control characters"), "\(log.entries)")
+        XCTAssertFalse(log.entries.contains { $0.message.contains("\n") }, "a name cannot break a log line: \(log.entries)")
         XCTAssertEqual(try found("lynx"), ["bon.txt"])
     }
 
