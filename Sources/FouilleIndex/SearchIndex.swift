@@ -59,7 +59,7 @@ public final class SearchIndex: Sendable {
             }
             do {
                 return try open(location, generation: generation, readOnly: readOnly)
-            } catch where attempt < 3 && (try? location.currentGeneration()) != generation {
+            } catch where attempt < 5 && (try? location.currentGeneration()) != generation {
                 // Deleted under us ("unable to open database file", or an I/O
                 // error mid-open): CURRENT has moved on, so open what it names now.
                 continue

@@ -250,10 +250,12 @@ extension GenerationTests {
             }
             readerDone.signal()
         }.start()
-        // What a rebuild does, as fast as it can: a new generation, published,
-        // and the previous one deleted at once. For two seconds at most.
+        // What a rebuild does, a new generation every 20 ms (cron makes one a
+        // night): published, and the previous one deleted at once, even in use.
+        // For two seconds at most.
         let deadline = Date().addingTimeInterval(2)
-        for _ in 0..<150 where Date() < deadline {
+        for _ in 0..<100 where Date() < deadline {
+            usleep(20_000)
             let building = try SearchIndex.createGeneration(location, number: location.nextGenerationNumber(), tokenizer: .french)
             try building.close()
             try location.publish(building.generation)
