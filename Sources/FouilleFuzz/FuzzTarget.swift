@@ -12,7 +12,7 @@ import NIOCore
 /// plainly, it replays inputs given as files (`fouille-fuzz CRASH-FILE...`).
 enum FuzzHarness {
     /// A small index in a temporary folder, made once per process.
-    nonisolated(unsafe) static let index: SearchIndex = {
+    static let index: SearchIndex = {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fouille-fuzz-\(getpid())")
         try? FileManager.default.removeItem(at: folder)
         let location = IndexLocation(path: folder.appendingPathComponent("index").path)
