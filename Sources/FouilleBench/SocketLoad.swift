@@ -108,6 +108,9 @@ final class Daemon {
     let socket: String
     private let process = Process()
 
+    /// The daemon's process id (for /proc/PID/status and /proc/PID/fd).
+    var pid: pid_t { process.processIdentifier }
+
     /// Starts the daemon and waits until it answers `PING`.
     init(fouille: String, index: String, socket: String) throws {
         self.socket = socket

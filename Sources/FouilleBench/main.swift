@@ -12,12 +12,13 @@ let usage = """
            fouille-bench analyze CORPUS_DIR [ROUNDS]
            fouille-bench query CORPUS_DIR FOUILLE_BINARY [QUERIES_TSV] [SECONDS]
            fouille-bench rebuild CORPUS_DIR FOUILLE_BINARY [QUERIES_TSV]
+           fouille-bench load CORPUS_DIR FOUILLE_BINARY [QUERIES_TSV] [--clients N] [--queries M]
            fouille-bench phases INDEX_DIR QUERIES_TSV
 
     """
 // A daemon that closes a connection must show up as a counted failure, not kill us.
 signal(SIGPIPE, SIG_IGN)
-guard arguments.count >= 2, ["ingest", "analyze", "query", "rebuild", "phases"].contains(arguments.first) else {
+guard arguments.count >= 2, ["ingest", "analyze", "query", "rebuild", "phases", "load"].contains(arguments.first) else {
     FileHandle.standardError.write(Data(usage.utf8))
     exit(2)
 }
@@ -29,6 +30,30 @@ if arguments.first == "phases", arguments.count >= 3 {
         exit(1)
     }
     exit(0)
+}
+if arguments.first == "load", arguments.count >= 3 {
+    var rest = Array(arguments.dropFirst(3))
+    var clients = 64, queries = 200
+    var queriesFile: String?
+    while let word = rest.first {
+        rest.removeFirst()
+        switch word {
+        case "--clients": clients = max(1, Int(rest.first ?? "") ?? clients); rest = Array(rest.dropFirst())
+        case "--queries": queries = max(1, Int(rest.first ?? "") ?? queries); rest = Array(rest.dropFirst())
+        case "": continue
+        default: queriesFile = word
+        }
+    }
+    do {
+        let ok = try LoadBenchmark(
+            corpus: arguments[arguments.startIndex + 1], queriesFile: queriesFile, fouille: arguments[arguments.startIndex + 2],
+            clients: clients, queriesPerClient: queries
+        ).run()
+        exit(ok ? 0 : 1)
+    } catch {
+        FileHandle.standardError.write(Data("fouille-bench: \(error)\n".utf8))
+        exit(1)
+    }
 }
 if arguments.first == "query" || arguments.first == "rebuild" {
     let rest = Array(arguments.dropFirst(2))

@@ -84,7 +84,9 @@ public final class SearchServer: Service, Sendable {
             umask(previousMask)
             try? await engine.shutdown()
             try? await group.shutdownGracefully()
-            throw error
+            // NIO's error names the system call, not the socket: say which path, and why.
+            let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
+            throw SocketPath.ClaimError.cannotListen(path, reason)
         }
         chmod(path, configuration.socketMode)
 

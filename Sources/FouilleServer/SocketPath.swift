@@ -16,6 +16,7 @@ public enum SocketPath {
         case tooLong(String)
         case cannotCreateFolder(String, String)
         case cannotRemove(String, String)
+        case cannotListen(String, String)
 
         public var description: String {
             switch self {
@@ -29,6 +30,8 @@ public enum SocketPath {
                 return "cannot create the socket folder \(path): \(reason)"
             case .cannotRemove(let path, let reason):
                 return "cannot remove the stale socket \(path): \(reason)"
+            case .cannotListen(let path, let reason):
+                return "cannot listen on \(path): \(reason)"
             }
         }
     }
