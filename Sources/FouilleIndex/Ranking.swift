@@ -26,12 +26,23 @@ public struct Ranking: Sendable, Equatable {
     /// development set, but a user typing three words expects documents with
     /// all three first.
     public var softFromClauses: Int
+    /// A query ranked softly scores only the documents holding one of its
+    /// rarest clauses, the fewest of them that give at least this many
+    /// candidates (and a page); nil scores every document with any clause.
+    /// A document holding none of them shares only common words with the
+    /// query: scoring the thousands of those is most of the cost of a long
+    /// query, and one of them rarely reaches the first page.
+    public var softCandidates: Int?
 
-    public init(titleWeight: Double = 10, leadWeight: Double = 5, bodyWeight: Double = 1, softFromClauses: Int = 4) {
+    public init(
+        titleWeight: Double = 10, leadWeight: Double = 5, bodyWeight: Double = 1, softFromClauses: Int = 4,
+        softCandidates: Int? = 200
+    ) {
         self.titleWeight = titleWeight
         self.leadWeight = leadWeight
         self.bodyWeight = bodyWeight
         self.softFromClauses = softFromClauses
+        self.softCandidates = softCandidates
     }
 
     public static let `default` = Ranking()

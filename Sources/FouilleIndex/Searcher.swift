@@ -67,6 +67,13 @@ extension SearchIndex {
         // clause may rank below one without, so the strict tier proves nothing
         // and every document with any clause is scored.
         var tiers = plan.soft ? plan.loose : plan.strict
+        if plan.soft, let floor = ranking.softCandidates, plan.clauseCount > 1 {
+            for rarer in 1..<plan.clauseCount
+            where try clauseCounts.documents(matching: plan.expression(anyOfRarest: rarer), db) >= max(floor, offset + limit) {
+                tiers = plan.firstTiers(containingAnyOf: rarer)
+                break
+            }
+        }
         var rows = try tiers.rows(db, ranking: ranking, limit: limit, offset: offset)
         if !plan.soft, rows.count < limit, plan.clauseCount > 1 {
             // The fewest rarest clauses whose documents fill the page, if any:
@@ -253,7 +260,7 @@ struct QueryPlan {
         }
         return Tiers(
             expression: expression, clauseCount: clauseCount, phraseClauses: snippetMap + loose.phraseClauses,
-            phraseLengths: lengths + loose.phraseLengths, rankMap: rankMap + loose.rankMap)
+            phraseLengths: lengths + loose.phraseLengths, rankMap: rankMap + loose.rankMap, soft: soft)
     }
 
     /// Documents containing any of the `rarer` rarest clauses and no exclusion.

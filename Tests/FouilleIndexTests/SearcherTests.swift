@@ -166,6 +166,28 @@ final class SearcherTests: XCTestCase {
         }
     }
 
+    /// A soft query scores only the documents holding one of its rarest
+    /// clauses once they are enough for the page; those without are counted
+    /// in the total but not ranked. (Approximate by design: with a floor of
+    /// one, the one document holding the rarest word is all that is scored.)
+    func testASoftQueryRanksTheDocumentsOfItsRarestClauses() throws {
+        var documents: [(id: String, title: String, lead: String, body: String)] = []
+        for i in 0..<12 { documents.append(("commun-\(i).txt", "Marché \(i)", "Rungis", "Le marché ouvre tôt, jour \(i).")) }
+        documents.append(("riche.txt", "Artichaut", "Bretagne", "Au marché, les maraîchers déchargent artichaut et camions."))
+        documents.append(("primeurs.txt", "Primeurs", "Bretagne", "Des primeurs."))
+        documents.append(("camions.txt", "Routes", "Bretagne", "Des camions, un artichaut, des maraîchers."))
+        let f = try IndexFixture(documents)
+        let query = "artichaut maraîchers camions primeurs marché"
+        let whole = try f.index.search(query, limit: 1, ranking: Ranking(softCandidates: nil))
+        XCTAssertEqual(whole.hits.map(\.id), ["riche.txt"])
+        let pruned = try f.index.search(query, limit: 1, ranking: Ranking(softCandidates: 1))
+        XCTAssertEqual(pruned.hits.map(\.id), ["primeurs.txt"], "only the rarest clause's document was scored")
+        XCTAssertEqual(pruned.total, 15, "every document with any clause is counted")
+        let page = try f.index.search(query, limit: 3, ranking: Ranking(softCandidates: 3))
+        XCTAssertEqual(page.hits.first?.id, "riche.txt", "enough candidates for the page: the same first hit")
+        XCTAssertFalse(page.hits.contains { $0.id.hasPrefix("commun") })
+    }
+
     func testTitleWeighsMoreThanBody() throws {
         let f = try IndexFixture([
             ("body.txt", "Conseil municipal", "Séance ordinaire", "Il a été question du budget et de la piscine."),
