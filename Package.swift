@@ -83,16 +83,18 @@ let package = Package(
             name: "FouilleFuzz",
             dependencies: ["FouilleIndex", "FouilleServer", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        .testTarget(name: "FouilleAnalysisTests", dependencies: ["FouilleAnalysis"]),
+        // Seeded generators and hostile text for the test targets.
+        .target(name: "FouilleTestSupport", path: "Tests/FouilleTestSupport"),
+        .testTarget(name: "FouilleAnalysisTests", dependencies: ["FouilleAnalysis", "FouilleTestSupport"]),
         .testTarget(
             name: "FouilleIndexTests",
-            dependencies: ["FouilleIndex", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["FouilleIndex", "FouilleTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "FouilleIngestTests", dependencies: ["FouilleIngest", "FouilleIndex"]),
         .testTarget(
             name: "FouilleServerTests",
             dependencies: [
-                "FouilleServer", "FouilleIndex",
+                "FouilleServer", "FouilleIndex", "FouilleTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import FouilleAnalysis
+import FouilleTestSupport
 import XCTest
 
 final class FrenchAnalyzerTests: XCTestCase {

@@ -1,4 +1,5 @@
 @testable import FouilleAnalysis
+import FouilleTestSupport
 import XCTest
 
 /// The stop-word check folds accented Latin-1 words without building

@@ -1,4 +1,5 @@
 @testable import FouilleIndex
+import FouilleTestSupport
 import Foundation
 import XCTest
 

@@ -1,5 +1,6 @@
 import FouilleIndex
 @testable import FouilleServer
+import FouilleTestSupport
 import Foundation
 import NIOCore
 import XCTest

@@ -1,63 +1,56 @@
 import Foundation
 
-// Kept identical in Tests/FouilleIndexTests and Tests/FouilleServerTests
-// (test targets share no code): the fuzz budget and the hostile text generator.
+// The fuzz budget and the hostile text generator, shared by the fuzz tests of
+// FouilleIndexTests and FouilleServerTests.
 
 /// How much a fuzz test runs: an iteration count by default (the same work
 /// every time), or a time from `FOUILLE_FUZZ_SECONDS`.
-struct FuzzBudget {
-    let iterations: Int
-    let seconds: Double?
-    let seed: UInt64
-    let start = Date()
+public struct FuzzBudget {
+    public let iterations: Int
+    public let seconds: Double?
+    public let seed: UInt64
+    public let start = Date()
 
-    init(defaultIterations: Int) {
+    public init(defaultIterations: Int) {
         let environment = ProcessInfo.processInfo.environment
         iterations = environment["FOUILLE_FUZZ_ITERATIONS"].flatMap { Int($0) } ?? defaultIterations
         seconds = environment["FOUILLE_FUZZ_SECONDS"].flatMap { Double($0) }
         seed = environment["FOUILLE_FUZZ_SEED"].flatMap { UInt64($0) } ?? 1
     }
 
-    var elapsed: Double { Date().timeIntervalSince(start) }
+    public var elapsed: Double { Date().timeIntervalSince(start) }
 
-    func more(_ done: Int) -> Bool {
+    public func more(_ done: Int) -> Bool {
         if let seconds { return elapsed < seconds }
         return done < iterations
     }
 }
 
-/// Hostile text from a seeded SplitMix64 (the generator of
-/// `FouilleAnalysisTests/SplitMix64.swift`): French words, FTS5 syntax,
+/// Hostile text from a seeded ``SplitMix64``: French words, FTS5 syntax,
 /// control and unusual characters, huge tokens.
-struct HostileText {
-    private var state: UInt64
+public struct HostileText {
+    private var generator: SplitMix64
 
-    init(seed: UInt64) { state = seed &* 0x2545_F491_4F6C_DD1D }
+    public init(seed: UInt64) { generator = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 
-    mutating func int(in range: ClosedRange<Int>) -> Int {
+    public mutating func int(in range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
     }
 
-    mutating func chance(_ percent: Int) -> Bool { int(in: 1...100) <= percent }
+    public mutating func chance(_ percent: Int) -> Bool { int(in: 1...100) <= percent }
 
-    mutating func pick<T>(_ list: [T]) -> T { list[int(in: 0...(list.count - 1))] }
+    public mutating func pick<T>(_ list: [T]) -> T { list[int(in: 0...(list.count - 1))] }
 
-    static let words = [
+    public static let words = [
         "corée", "Corée", "CORÉE", "coree", "nord", "coopération", "cooper", "Nouvelle-Calédonie", "États-Unis",
         "l'Ukraine", "l’archipel", "aujourd’hui", "Aujourd'hui", "tourisme", "inflation", "avions", "été", "est",
         "œuvre", "Straße", "ﬁn", "Ｐａｒｉｓ", "le", "la", "des", "du", "qu'il", "O’Neill", "prud'homme", "3,5",
         "42", "2024", "rowid", "rank", "documents", "documents_fts", "guillemets", "requête", "poésie",
     ]
 
-    static let syntax = [
+    public static let syntax = [
         "NEAR", "NEAR(", "NEAR/3", "NEAR(corée nord, 2)", "AND", "OR", "NOT", "and", "or", "not", "^", "^corée",
         "*", "**", "corée*", "*corée", ":", "::", "title:", "lead:", "body:", "TITLE:", "Body:", "rank:", "rowid:",
         "documents_fts:", "{title lead}:", "-{body}:", "{", "}", "(", ")", "((", "))", "+", "+corée", "-", "--",
@@ -67,7 +60,7 @@ struct HostileText {
         "x' UNION SELECT body FROM documents --", "NEAR(\"", "^\"", "0x41", "1e308", "NaN", "NULL",
     ]
 
-    static let odd = [
+    public static let odd = [
         "\0", "\u{1}", "\u{7}", "\u{8}", "\t", "\r", "\u{B}", "\u{C}", "\u{1B}[2J", "\u{7F}", "\u{85}", "\u{A0}",
         "\u{2028}", "\u{200B}", "\u{200D}", "\u{202E}", "\u{FEFF}", "\u{FFFD}", "\u{FFFF}", "\u{10FFFF}", "\u{301}",
         "e\u{301}", "🙂", "👩‍👩‍👧", "🇫🇷", "ǅ", "İ", "ß", "ﬀ", "Ⅻ", "①", "٣", "𝔉", "\u{E000}", "ｔｉｔｌｅ：", "＂",
@@ -75,7 +68,7 @@ struct HostileText {
     ]
 
     /// One piece of a query.
-    mutating func piece() -> String {
+    public mutating func piece() -> String {
         switch int(in: 0...99) {
         case 0..<30: return pick(Self.words)
         case 30..<60: return pick(Self.syntax)
@@ -104,7 +97,7 @@ struct HostileText {
     }
 
     /// A query as someone (or something) might type it.
-    mutating func query() -> String {
+    public mutating func query() -> String {
         var text = ""
         for _ in 0..<int(in: 0...(chance(10) ? 120 : 12)) {
             if !text.isEmpty { text += pick(["", " ", " ", " ", "  ", "\t", "(", ")", "\"", ":", "*", "-", "\u{A0}"]) }
