@@ -27,10 +27,7 @@ final class LoadAndFaultTests: XCTestCase {
     }
 
     override func tearDown() {
-        for background in started where background.process.isRunning {
-            kill(background.pid, SIGKILL)
-            background.process.waitUntilExit()
-        }
+        BackgroundFouille.killRunning(started)
         started = []
         workspace = nil
     }
@@ -465,35 +462,3 @@ final class LoadAndFaultTests: XCTestCase {
 }
 
 struct FaultSetupFailure: Error {}
-
-extension FouilleProcess {
-    /// Runs any program to the end (a shell wrapper around `fouille`, say).
-    static func runProgram(_ path: String, _ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["NO_COLOR"] = "1"
-        env.removeValue(forKey: "FOUILLE_INDEX")
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        final class Box: @unchecked Sendable { var data = Data() }
-        let stderrBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            stderrBox.data = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-            stderr: String(decoding: stderrBox.data, as: UTF8.self))
-    }
-}

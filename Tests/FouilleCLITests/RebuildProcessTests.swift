@@ -48,10 +48,7 @@ final class RebuildProcessTests: XCTestCase {
     }
 
     override func tearDown() {
-        for background in started where background.process.isRunning {
-            kill(background.pid, SIGKILL)
-            background.process.waitUntilExit()
-        }
+        BackgroundFouille.killRunning(started)
         started = []
         workspace = nil
     }
@@ -453,64 +450,6 @@ final class RebuildProcessTests: XCTestCase {
 }
 
 private struct SetupFailure: Error {}
-
-/// A `fouille` process left running, its output collected as it comes.
-final class BackgroundFouille: @unchecked Sendable {
-    let process: Process
-    private let lock = NSLock()
-    private var out = Data()
-    private var err = Data()
-    private let readers = DispatchGroup()
-
-    struct Result {
-        var reason: Process.TerminationReason
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        let (process, outPipe, errPipe) = try FouilleProcess.start(arguments, environment: environment)
-        self.process = process
-        for (handle, isError) in [(outPipe.fileHandleForReading, false), (errPipe.fileHandleForReading, true)] {
-            readers.enter()
-            let thread = Thread { [self] in
-                while true {
-                    let chunk = handle.availableData
-                    if chunk.isEmpty { break }
-                    lock.withLock { if isError { err.append(chunk) } else { out.append(chunk) } }
-                }
-                readers.leave()
-            }
-            thread.start()
-        }
-    }
-
-    var pid: pid_t { process.processIdentifier }
-    var stdout: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
-    var stderr: String { lock.withLock { String(decoding: err, as: UTF8.self) } }
-
-    /// Waits for the process to end (20 s at most) and for its output.
-    func finish() -> Result {
-        let deadline = Date().addingTimeInterval(20)
-        while process.isRunning, Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            XCTFail("\(process.arguments ?? []) did not finish: \(stderr)")
-            kill(pid, SIGKILL)
-        }
-        process.waitUntilExit()
-        _ = readers.wait(timeout: .now() + 5)
-        return Result(reason: process.terminationReason, status: process.terminationStatus, stdout: stdout, stderr: stderr)
-    }
-
-    /// Whether the process is stopped (state `T` in /proc).
-    static func isStopped(_ pid: pid_t) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return false }
-        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("T")
-    }
-}
 
 /// What the client threads saw.
 private final class Tally: @unchecked Sendable {

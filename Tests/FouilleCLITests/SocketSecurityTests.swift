@@ -38,16 +38,7 @@ final class SocketSecurityTests: XCTestCase {
     }
 
     private func startDaemon(_ extra: [String] = []) throws -> Process {
-        let (process, _, _) = try FouilleProcess.start(
-            ["serve", "--index", workspace.index, "--socket", socket, "--log-level", "warning"] + extra)
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if let reply = try? ProtocolClient(path: socket).send("PING"), reply.final == "OK PONG" { return process }
-            guard process.isRunning else { break }
-            usleep(20_000)
-        }
-        XCTFail("the daemon did not start")
-        return process
+        try FouilleProcess.startDaemon(index: workspace.index, socket: socket, extra)
     }
 
     private func socketStat() throws -> stat {
