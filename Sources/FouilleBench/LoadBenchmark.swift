@@ -66,16 +66,7 @@ struct LoadBenchmark {
                     }
                     let query = queries[i % queries.count].map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 }
                     i += 1
-                    let began = DispatchTime.now()
-                    do {
-                        let reply = try client!.send("SEARCH limit=10 \(String(query))")
-                        run.latencies.append(milliseconds(since: began))
-                        if !reply.isOK { run.error(reply.final) }
-                    } catch {
-                        run.latencies.append(milliseconds(since: began))
-                        run.socketFailure("\(error)")
-                        client = nil
-                    }
+                    run.search(String(query), on: &client)
                     progress.step()
                 }
                 client = nil

@@ -31,6 +31,21 @@ struct LatencyRun {
         failures[message, default: 0] += 1
     }
 
+    /// Sends `SEARCH limit=10 query` on `client` and counts its latency and
+    /// its outcome; a socket failure drops the client, to connect again.
+    mutating func search(_ query: String, on client: inout ProtocolClient?) {
+        let began = DispatchTime.now()
+        do {
+            let reply = try client!.send("SEARCH limit=10 \(query)")
+            latencies.append(milliseconds(since: began))
+            if !reply.isOK { error(reply.final) }
+        } catch {
+            latencies.append(milliseconds(since: began))
+            socketFailure("\(error)")
+            client = nil
+        }
+    }
+
     mutating func add(_ other: LatencyRun) {
         latencies += other.latencies
         errorAnswers += other.errorAnswers
@@ -67,16 +82,7 @@ func socketLoad(_ socket: String, _ queries: [String], connections: Int,
             }
             let query = queries[i % queries.count]
             i += 1
-            let began = DispatchTime.now()
-            do {
-                let reply = try client!.send("SEARCH limit=10 \(query)")
-                run.latencies.append(milliseconds(since: began))
-                if !reply.isOK { run.error(reply.final) }
-            } catch {
-                run.latencies.append(milliseconds(since: began))
-                run.socketFailure("\(error)")
-                client = nil
-            }
+            run.search(query, on: &client)
         }
         totals.lock.lock()
         totals.run.add(run)
