@@ -110,10 +110,11 @@ public final class Rebuilder {
             try location.publish(building.generation)
             pause(at: .pausePublished)
             try building.close()
-            let size = (try? FileManager.default.attributesOfItem(atPath: building.generation.file.path)[.size] as? Int64) ?? 0
+            let attributes = try? FileManager.default.attributesOfItem(atPath: building.generation.file.path)
+            let size = (attributes?[.size] as? Int64) ?? 0
             return RebuildReport(
                 generation: building.generation, previous: current.generation, summary: summary,
-                documents: documents, fileBytes: size ?? 0, sources: sources,
+                documents: documents, fileBytes: size, sources: sources,
                 swept: location.sweep(unpublished: true))
         } catch {
             try? building.close()
