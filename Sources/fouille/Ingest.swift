@@ -52,7 +52,7 @@ struct Ingest: ParsableCommand {
     var folders: [String]
 
     func validate() throws {
-        guard (0...19).contains(nice) else { throw ValidationError("--nice must be between 0 and 19") }
+        try Priority.validate(nice)
     }
 
     func run() throws {
@@ -67,11 +67,7 @@ struct Ingest: ParsableCommand {
         let summary: IngestSummary
         do {
             let index = try SearchIndex.open(indexOption.location, creating: true)
-            let showProgress = Terminal.standardErrorIsTerminal && !quiet
-            let report = { (step: IngestProgress) in
-                Priority.lower(to: nice)
-                if showProgress { Self.showProgress(step) }
-            }
+            let report = Self.progress(nice: nice, quiet: quiet)
             summary = try Ingester(index: index, options: options, logger: logger, progress: report).run(folders)
             ProgressLine.clear()
             try index.close()
@@ -85,6 +81,17 @@ struct Ingest: ParsableCommand {
                     + " (\(String(format: "%.1f", summary.megabytesPerSecond)) MB/s)")
         }
         if summary.failed > 0 { throw ExitCode(1) }
+    }
+
+    /// What ingest and rebuild do after each batch: set every thread's nice
+    /// value again (see ``Priority``), and redraw the progress line when a
+    /// person watches.
+    static func progress(nice: Int32, quiet: Bool) -> (IngestProgress) -> Void {
+        let shown = Terminal.standardErrorIsTerminal && !quiet
+        return { step in
+            Priority.lower(to: nice)
+            if shown { showProgress(step) }
+        }
     }
 
     static func showProgress(_ progress: IngestProgress) {

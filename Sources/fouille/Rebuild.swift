@@ -47,7 +47,7 @@ struct Rebuild: ParsableCommand {
     var folders: [String] = []
 
     func validate() throws {
-        guard (0...19).contains(nice) else { throw ValidationError("--nice must be between 0 and 19") }
+        try Priority.validate(nice)
     }
 
     func run() throws {
@@ -66,11 +66,7 @@ struct Rebuild: ParsableCommand {
         defer { lock.release() }
         let report: RebuildReport
         do {
-            let showProgress = Terminal.standardErrorIsTerminal && !quiet
-            let progress = { (step: IngestProgress) in
-                Priority.lower(to: nice)
-                if showProgress { Ingest.showProgress(step) }
-            }
+            let progress = Ingest.progress(nice: nice, quiet: quiet)
             report = try Rebuilder(location: location, options: options, logger: logger, progress: progress)
                 .run(folders.isEmpty ? nil : folders)
             ProgressLine.clear()
