@@ -41,12 +41,16 @@ static void match_positions(const Fts5ExtensionApi *api, Fts5Context *fts, sqlit
 }
 
 /// tier_rank(fts_table, map, clauses, soft, weight...): the row's place in
-/// Fouille's plan, in one number to sort by (lower first): tier * 1e6 - score.
+/// Fouille's plan, in one number to sort by (lower first): tier * 1e6 + typos * 1e4 - score
+/// (typos: clauses the row holds only through typo corrections).
 /// One pass over the row's phrase instances yields the tier and the score
 /// alike: FTS5's bm25() and a separate tier function would each walk them.
 ///
-/// `map` gives the clause of each phrase ("0,1,1,2,-1": -1 for exclusions,
-/// -2 for a phrase repeated only to restrict the rows, ignored here),
+/// `map` gives the clause of each phrase ("0,1,1~,2,-1": -1 for exclusions,
+/// -2 for a phrase repeated only to restrict the rows, ignored here; "~"
+/// after a typo correction's phrase, whose matches weigh CORRECTION_WEIGHT
+/// and which puts a row holding its clause through corrections only below
+/// the rows of its tier holding it as typed),
 /// clauses numbered rarest first, `clauses` how many there are. The tiers, in
 /// order: every clause; every clause but the last; … ; clause 0 alone; then
 /// the same among rows without clause 0 starting from clause 1, and so on. A
@@ -63,6 +67,7 @@ static void match_positions(const Fts5ExtensionApi *api, Fts5Context *fts, sqlit
 /// contain them scattered. Both parts of the factor range from 1 to their
 /// maximum; see proximity_factor().
 #define MAX_CLAUSES 64
+#define CORRECTION_WEIGHT 0.5
 #define MAX_PHRASES 64
 #define MAX_COLUMNS 8
 
@@ -157,12 +162,17 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
     for (int c = 0; c < MAX_COLUMNS; c++) weights[c] = (c + 3 < argc) ? sqlite3_value_double(argv[c + 3]) : 1.0;
 
     int clause_of[MAX_PHRASES];
+    int corrected[MAX_PHRASES] = {0};
     for (int p = 0; p < stats->phrases; p++) {
         int clause = p;
         if (map) {
             char *end = NULL;
             long value = strtol(map, &end, 10);
             if (end != map) clause = (int)value;
+            if (*end == '~') {
+                corrected[p] = 1;
+                end++;
+            }
             map = (*end == ',') ? end + 1 : end;
         }
         clause_of[p] = clause;
@@ -170,6 +180,7 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
 
     double frequency[MAX_PHRASES] = {0};
     int present[MAX_CLAUSES] = {0};
+    int present_as_typed[MAX_CLAUSES] = {0};
     // Proximity, in the same pass: instances come in column, then offset order.
     unsigned long long adjacent[MAX_CLAUSES] = {0};  // bit k of adjacent[c]: clauses c and k side by side
     int previous_clause = -1, previous_column = -1, previous_offset = 0;
@@ -185,9 +196,10 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
         if (rc != SQLITE_OK || phrase >= stats->phrases) continue;
         int clause = clause_of[phrase];
         if (clause == -2) continue;  // a repeated phrase, there to restrict the rows: counted once
-        frequency[phrase] += (column < MAX_COLUMNS) ? weights[column] : 1.0;
+        frequency[phrase] += ((column < MAX_COLUMNS) ? weights[column] : 1.0) * (corrected[phrase] ? CORRECTION_WEIGHT : 1.0);
         if (clause < 0 || clause >= n) continue;
         present[clause] = 1;
+        if (!corrected[phrase]) present_as_typed[clause] = 1;
 
         if (previous_clause >= 0 && previous_clause != clause && column == previous_column
             && offset - previous_offset <= 1) {
@@ -230,8 +242,8 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
     int adjacent_pairs = 0;
     for (int c = 0; c < n; c++) adjacent_pairs += __builtin_popcountll(adjacent[c]);
     score *= proximity_factor(n, best_window, adjacent_pairs / 2);
-    if (score > 999999.0) score = 999999.0;
     if (soft) {
+        if (score > 999999.0) score = 999999.0;
         sqlite3_result_double(ctx, -score);
         return;
     }
@@ -243,7 +255,10 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
     long tier = 0;
     for (int i = 0; i < j; i++) tier += n - i;
     tier += n - j - run;
-    sqlite3_result_double(ctx, (double)tier * 1e6 - score);
+    int typos = 0;
+    for (int c = 0; c < n; c++) typos += present[c] && !present_as_typed[c];
+    if (score > 9999.0) score = 9999.0;
+    sqlite3_result_double(ctx, (double)tier * 1e6 + typos * 1e4 - score);
 }
 
 /// FTS5 hands out its API through `SELECT fts5(?)` with a bound pointer.

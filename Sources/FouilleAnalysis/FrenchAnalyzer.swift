@@ -28,6 +28,12 @@ public final class FrenchAnalyzer {
     private let stemming = StemStage(language: "french")
     private var cache: TermCache
 
+    /// Told each word this analyzer stems for the first time (or again,
+    /// once its cache has forgotten it), folded and before stemming, with its
+    /// term: what a vocabulary of real words, for typo correction, is made of.
+    /// Stop words, numbers and prefixes are not: they are never stemmed.
+    public var onNewWord: ((_ word: String, _ term: String) -> Void)?
+
     /// - Parameter cacheCapacity: distinct spellings remembered (word → term).
     public init(cacheCapacity: Int = 50_000, stopWords: StopWordStage = .french) {
         self.stopWords = stopWords
@@ -169,7 +175,9 @@ public final class FrenchAnalyzer {
             if isNumber { return nonEmpty(folding.apply(String(decoding: surface, as: UTF8.self))) }
             return cache.term(for: surface) { word in
                 guard let folded = nonEmpty(folding.apply(word)), let kept = stopWords.apply(folded) else { return nil }
-                return nonEmpty(stemming.apply(kept))
+                let term = nonEmpty(stemming.apply(kept))
+                if let onNewWord, let term { onNewWord(kept, term) }
+                return term
             }
         }
     }

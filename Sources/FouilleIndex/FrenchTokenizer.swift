@@ -11,12 +11,31 @@ import GRDBSQLite
 ///
 /// Tokens are reported with their original byte offsets, which is what lets
 /// `highlight()` and `snippet()` show the text as it was written.
+///
+/// The words of documents go to ``NewWords`` for the typo-correction
+/// vocabulary. Queries take a separate analyzer, so a misspelt query word
+/// is never mistaken for a word of the index.
+///
+/// A query text starting with ``rawTermMarker`` is one term already
+/// analysed, passed through as it is: how a correction names the term of
+/// the index it found (a stem, which analysing again could change).
 final class FrenchTokenizer: FTS5CustomTokenizer {
     static let name = "french"
+    /// U+E000, a private-use character: the query parser removes it from what people type.
+    static let rawTermMarker: Unicode.Scalar = "\u{E000}"
 
     private let analyzer = FrenchAnalyzer()
+    private let connection: ObjectIdentifier
+    private lazy var documentAnalyzer: FrenchAnalyzer = {
+        let analyzer = FrenchAnalyzer()
+        let connection = self.connection
+        analyzer.onNewWord = { NewWords.shared.add([($0, $1)], connection: connection) }
+        return analyzer
+    }()
 
-    init(db: Database, arguments: [String]) throws {}
+    init(db: Database, arguments: [String]) throws {
+        connection = ObjectIdentifier(db)
+    }
 
     func tokenize(
         context: UnsafeMutableRawPointer?, tokenization: FTS5Tokenization,
@@ -25,16 +44,25 @@ final class FrenchTokenizer: FTS5CustomTokenizer {
         guard let pText, nText > 0 else { return SQLITE_OK }
         let mode: AnalysisMode =
             tokenization.contains(.prefix) ? .prefix : tokenization.contains(.query) ? .query : .document
-        var status = SQLITE_OK
         if mode == .document, tokenization.contains(.document),
             let tokens = pText.withMemoryRebound(to: UInt8.self, capacity: Int(nText), {
                 PreAnalysis.shared.take(UnsafeBufferPointer(start: $0, count: Int(nText)))
             })
         {
+            NewWords.shared.add(tokens.newWords, connection: connection)
             return replay(tokens, context: context, tokenCallback: tokenCallback)
         }
-        _ = pText.withMemoryRebound(to: UInt8.self, capacity: Int(nText)) { bytes in
-            analyzer.analyze(UnsafeBufferPointer(start: bytes, count: Int(nText)), mode: mode) { token in
+        return pText.withMemoryRebound(to: UInt8.self, capacity: Int(nText)) { bytes in
+            let text = UnsafeBufferPointer(start: bytes, count: Int(nText))
+            if mode == .query, let raw = Self.rawTerm(text) {
+                return raw.withMemoryRebound(to: CChar.self) {
+                    tokenCallback(context, 0, $0.baseAddress, CInt($0.count), CInt(text.count - raw.count), CInt(text.count))
+                }
+            }
+            var status = SQLITE_OK
+            // Only inserts and deletes: auxiliary functions re-read stored text too.
+            let analyzer = tokenization.contains(.document) ? documentAnalyzer : analyzer
+            analyzer.analyze(text, mode: mode) { token in
                 var term = token.text
                 status = term.withUTF8 { utf8 in
                     utf8.withMemoryRebound(to: CChar.self) {
@@ -43,8 +71,14 @@ final class FrenchTokenizer: FTS5CustomTokenizer {
                 }
                 return status == SQLITE_OK
             }
+            return status
         }
-        return status
+    }
+
+    /// The term after ``rawTermMarker``, if `text` starts with it.
+    private static func rawTerm(_ text: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        guard text.count > 3, text[0] == 0xEE, text[1] == 0x80, text[2] == 0x80 else { return nil }
+        return UnsafeBufferPointer(rebasing: text[3...])
     }
 
     /// Hands FTS5 tokens analysed ahead of time (see ``PreAnalysis``).

@@ -23,6 +23,8 @@ final class PreAnalysis: @unchecked Sendable {
         var termEnds: [Int32] = []
         var starts: [Int32] = []
         var ends: [Int32] = []
+        /// Words the analyzer stemmed for the first time (see ``NewWords``).
+        var newWords: [(word: String, term: String)] = []
     }
 
     private let lock = NSLock()
@@ -41,6 +43,10 @@ final class PreAnalysis: @unchecked Sendable {
         var text = text
         return text.withUTF8 { bytes in
             var tokens = Tokens()
+            final class Words { var list: [(word: String, term: String)] = [] }
+            let words = Words()
+            analyzer.onNewWord = { words.list.append(($0, $1)) }
+            defer { analyzer.onNewWord = nil }
             analyzer.analyze(bytes, mode: .document) { token in
                 tokens.terms.append(contentsOf: token.text.utf8)
                 tokens.termEnds.append(Int32(tokens.terms.count))
@@ -48,6 +54,7 @@ final class PreAnalysis: @unchecked Sendable {
                 tokens.ends.append(Int32(token.end))
                 return true
             }
+            tokens.newWords = words.list
             let key = Self.key(bytes)
             lock.lock()
             entries[key] = tokens

@@ -61,7 +61,10 @@ public final class QueryParser {
     /// words (`États-Un*`) becomes the leading words plus a one-word prefix,
     /// since FTS5 would not stem the leading words of a prefix phrase.
     private func analyse(_ raw: String, kind: SearchQuery.Term.Kind, field: SearchQuery.Field?) -> [SearchQuery.Term] {
-        let clean = String(String.UnicodeScalarView(raw.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+        // Control characters, and the marker of corrections' raw terms (see FrenchTokenizer).
+        let clean = String(String.UnicodeScalarView(raw.unicodeScalars.map {
+            $0.value < 0x20 || $0.value == 0x7F || $0 == FrenchTokenizer.rawTermMarker ? " " : $0
+        }))
         if kind == .prefix {
             let tokens = analyzer.tokens(clean, mode: .prefix)
             guard let last = tokens.last else { return [] }

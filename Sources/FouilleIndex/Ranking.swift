@@ -12,6 +12,11 @@
 /// times) and length normalisation b 0.9, times a proximity factor, up to 3,
 /// for query words standing together in the text.
 ///
+/// A word corrected for a typo (see ``TypoTolerance``) counts less than the
+/// word typed: its matches weigh half in the score, and within a tier a
+/// document holding a clause only through a correction ranks below every
+/// document holding the words as typed.
+///
 /// The reported score: its integer part is the tier (the strictest tier of a
 /// query with n clauses is n(n+1)/2, the loosest 1; 1 for every document of
 /// a query ranked softly), its fraction the score squashed into [0, 1).
@@ -33,16 +38,19 @@ public struct Ranking: Sendable, Equatable {
     /// query: scoring the thousands of those is most of the cost of a long
     /// query, and one of them rarely reaches the first page.
     public var softCandidates: Int?
+    /// Corrections of rare words; nil corrects nothing.
+    public var typoTolerance: TypoTolerance?
 
     public init(
         titleWeight: Double = 10, leadWeight: Double = 5, bodyWeight: Double = 1, softFromClauses: Int = 4,
-        softCandidates: Int? = 200
+        softCandidates: Int? = 200, typoTolerance: TypoTolerance? = .default
     ) {
         self.titleWeight = titleWeight
         self.leadWeight = leadWeight
         self.bodyWeight = bodyWeight
         self.softFromClauses = softFromClauses
         self.softCandidates = softCandidates
+        self.typoTolerance = typoTolerance
     }
 
     public static let `default` = Ranking()
@@ -55,15 +63,23 @@ public struct Ranking: Sendable, Equatable {
     /// (0) as its three parameters.
     var tierRank: String { "tier_rank(documents_fts, ?, ?, ?, \(titleWeight), \(leadWeight), \(bodyWeight))" }
 
-    /// `tier_rank()`'s number back into the tier and the BM25.
-    static func split(_ rank: Double) -> (tier: Int, bm25: Double) {
+    /// `tier_rank()`'s number (tier × 10⁶ + corrected clauses × 10⁴ − score)
+    /// back into its parts.
+    static func split(_ rank: Double) -> (tier: Int, typos: Int, bm25: Double) {
         let tier = Int((rank / 1e6).rounded(.up))
-        return (tier, rank - Double(tier) * 1e6)
+        let rest = rank - Double(tier) * 1e6
+        let typos = max(0, Int((rest / 1e4).rounded(.up)))
+        return (tier, typos, rest - Double(typos) * 1e4)
     }
 
-    /// The score of a document of the tier at `level` with this BM25.
-    static func score(level: Int, bm25: Double) -> Double {
-        Double(level) + squashed(bm25)
+    /// The score of a document of the tier at `level` with this BM25, with
+    /// `typos` of the query's `corrected` clauses matched only by a correction:
+    /// fewer of those rank higher within a tier, so they take the upper part
+    /// of the fraction.
+    static func score(level: Int, bm25: Double, typos: Int = 0, corrected: Int = 0) -> Double {
+        guard corrected > 0 else { return Double(level) + squashed(bm25) }
+        let band = Double(corrected - min(typos, corrected))
+        return Double(level) + (band + squashed(bm25)) / Double(corrected + 1)
     }
 
     private static func squashed(_ bm25: Double) -> Double {

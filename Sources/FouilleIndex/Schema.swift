@@ -12,6 +12,7 @@ import GRDB
 ///   query planning.
 /// - `meta`: key/value facts about the generation (number, build time).
 /// - `sources`: the folders ingested into this index, for rebuilds.
+/// - `words`: the words of the documents, folded, for typo correction (see ``Lexicon``).
 /// The analysis an index is built with.
 public enum TextTokenizer: String, Sendable {
     /// Fouille's French analysis (the default, and what the query parser expects).
@@ -51,6 +52,7 @@ enum Schema {
             CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE sources(path TEXT PRIMARY KEY, added_at REAL NOT NULL);
             """)
+        try Lexicon.create(db)
         try db.execute(
             sql: "INSERT INTO meta(key, value) VALUES ('generation', ?), ('created_at', ?)",
             arguments: [String(generation), String(Date().timeIntervalSince1970)])

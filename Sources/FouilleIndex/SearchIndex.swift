@@ -19,6 +19,8 @@ public final class SearchIndex: Sendable {
     let queryParsers: QueryParserPool
     /// Documents per clause, remembered for planning.
     let clauseCounts = ClauseCounts()
+    /// The words of the documents, for typo correction.
+    let lexicon = Lexicon()
     /// Analyzers with a large word cache, for ingest's reading thread.
     let ingestAnalyzers = QueryParserPool(cacheCapacity: 100_000)
 
@@ -75,7 +77,9 @@ public final class SearchIndex: Sendable {
             try DatabasePool(path: generation.file.path, configuration: configuration(readOnly: readOnly))
         }
         return try mapErrors(path: generation.file.path) {
-            try SearchIndex(location: location, generation: generation, pool: pool)
+            // Files from before the vocabulary table get it (empty until ingest or a rebuild fills it).
+            if !readOnly, try !pool.read({ try $0.tableExists("words") }) { try pool.write { try Lexicon.create($0) } }
+            return try SearchIndex(location: location, generation: generation, pool: pool)
         }
     }
 
@@ -237,9 +241,17 @@ public final class SearchIndex: Sendable {
     // MARK: - Writing
 
     /// Runs `body` in one transaction: all its changes land, or none do.
+    /// The words it indexes join the typo-correction vocabulary in the same
+    /// transaction (see ``Lexicon``).
     public func write<T>(_ body: (IndexWriter) throws -> T) throws -> T {
         try Self.mapErrors(path: generation.file.path) {
-            try pool.write { db in try body(IndexWriter(db: db)) }
+            try pool.write { db in
+                let connection = ObjectIdentifier(db)
+                _ = NewWords.shared.take(connection)
+                let result = try body(IndexWriter(db: db))
+                try Lexicon.record(NewWords.shared.take(connection), db)
+                return result
+            }
         }
     }
 

@@ -20,6 +20,24 @@ public struct SearchQuery: Sendable, Equatable {
         public var field: Field?
         /// Its analysed terms, for query planning.
         public var terms: [String]
+        /// A term of the index put in by typo correction, not typed: `text`
+        /// is the term behind ``FrenchTokenizer/rawTermMarker``.
+        public var isCorrection = false
+
+        public init(text: String, kind: Kind, field: Field?, terms: [String]) {
+            self.text = text
+            self.kind = kind
+            self.field = field
+            self.terms = terms
+        }
+
+        /// The term of the index `term`, as an alternative to a misspelt word.
+        static func correction(_ term: String, field: Field?) -> Term {
+            var correction = Term(
+                text: String(Character(FrenchTokenizer.rawTermMarker)) + term, kind: .word, field: field, terms: [term])
+            correction.isCorrection = true
+            return correction
+        }
 
         /// The FTS5 form: the text quoted (a word that analyses to several
         /// terms, like `États-Unis`, becomes a phrase), `*` for a prefix,

@@ -19,6 +19,14 @@ public struct SearchResults: Sendable, Equatable {
     /// Documents containing at least one clause of the query (and no excluded term).
     public var total: Int
     public var hits: [SearchHit]
+    /// Rare words of the query also matched as nearby words (see ``TypoTolerance``).
+    public var corrections: [Correction]
+
+    public init(total: Int, hits: [SearchHit], corrections: [Correction] = []) {
+        self.total = total
+        self.hits = hits
+        self.corrections = corrections
+    }
 
     public static let empty = SearchResults(total: 0, hits: [])
 }
@@ -48,11 +56,14 @@ extension SearchIndex {
         snippets: Bool = true
     ) throws -> SearchResults {
         try queryParsers.withParser { parser in
-            guard let query = parser.parse(text) else { return .empty }
+            guard let typed = parser.parse(text) else { return .empty }
             return try read(timeLimit: timeLimit) { db in
-                try run(
+                let (query, corrections) = try corrected(typed, ranking.typoTolerance, analyzer: parser.analyzer, db)
+                var results = try run(
                     query, limit: max(0, limit), offset: max(0, offset), ranking: ranking,
                     analyzer: snippets ? parser.analyzer : nil, db)
+                results.corrections = corrections
+                return results
             }
         }
     }
@@ -118,9 +129,12 @@ extension SearchIndex {
 
     /// The number of documents `text` matches, as `total` of ``search(_:limit:offset:ranking:timeLimit:snippets:)``.
     public func count(_ text: String, timeLimit: Duration? = nil) throws -> Int {
-        guard let query = queryParsers.withParser({ $0.parse(text) }) else { return 0 }
-        return try read(timeLimit: timeLimit) { db in
-            try QueryPlan(query, db, counts: clauseCounts, ranking: .default)?.total(db, counts: clauseCounts) ?? 0
+        try queryParsers.withParser { parser in
+            guard let typed = parser.parse(text) else { return 0 }
+            return try read(timeLimit: timeLimit) { db in
+                let (query, _) = try corrected(typed, Ranking.default.typoTolerance, analyzer: parser.analyzer, db)
+                return try QueryPlan(query, db, counts: clauseCounts, ranking: .default)?.total(db, counts: clauseCounts) ?? 0
+            }
         }
     }
 
@@ -160,6 +174,10 @@ struct QueryPlan {
         /// For `tier_rank()`: the same, with -2 for phrases repeated only to
         /// restrict the rows.
         let rankMap: [Int]
+        /// Per phrase: a typo correction (see ``TypoTolerance``).
+        let corrected: [Bool]
+        /// Clauses with a correction among their alternatives.
+        let correctedClauses: Int
         /// Ranked by score alone, without tiers (see ``QueryPlan/soft``).
         var soft = false
 
@@ -177,11 +195,13 @@ struct QueryPlan {
                 FROM documents_fts
                 WHERE documents_fts MATCH ? ORDER BY rank, rowid LIMIT ? OFFSET ?
                 """)
-            let map = rankMap.map(String.init).joined(separator: ",")
+            // "~" marks a correction's phrase.
+            let map = zip(rankMap, corrected).map { "\($0)" + ($1 ? "~" : "") }.joined(separator: ",")
             return try GRDB.Row.fetchAll(statement, arguments: [map, clauseCount, soft ? 1 : 0, expression, limit, offset]).map { row in
                 // Ranked softly, every row is in one tier, reported as the loosest (1).
-                let (tier, bm25) = soft ? (tiers - 1, row[1]) : Ranking.split(row[1])
-                return Row(rowid: row[0], score: Ranking.score(level: tiers - tier, bm25: bm25), positions: row[2] ?? "")
+                let (tier, typos, bm25) = soft ? (tiers - 1, 0, row[1]) : Ranking.split(row[1])
+                let score = Ranking.score(level: tiers - tier, bm25: bm25, typos: typos, corrected: correctedClauses)
+                return Row(rowid: row[0], score: score, positions: row[2] ?? "")
             }
         }
     }
@@ -219,25 +239,28 @@ struct QueryPlan {
         clauseCount = clauses.count
         self.clauses = clauses
         excluded = query.excluded
-        var phraseClauses: [Int] = [], phraseLengths: [Int] = []
+        var phraseClauses: [Int] = [], phraseLengths: [Int] = [], corrected: [Bool] = []
         for (number, clause) in clauses.enumerated() {
             for term in clause.alternatives {
                 phraseClauses.append(number)
                 phraseLengths.append(max(1, term.terms.count))
+                corrected.append(term.isCorrection)
             }
         }
         for term in query.excluded {
             phraseClauses.append(-1)
             phraseLengths.append(max(1, term.terms.count))
+            corrected.append(false)
         }
+        let correctedClauses = clauses.filter { $0.alternatives.contains(where: \.isCorrection) }.count
         strict = Tiers(
             expression: SearchQuery.expression(all: clauses, without: query.excluded),
             clauseCount: clauses.count, phraseClauses: phraseClauses, phraseLengths: phraseLengths,
-            rankMap: phraseClauses)
+            rankMap: phraseClauses, corrected: corrected, correctedClauses: correctedClauses)
         loose = Tiers(
             expression: SearchQuery.expression(any: clauses, without: query.excluded),
             clauseCount: clauses.count, phraseClauses: phraseClauses, phraseLengths: phraseLengths,
-            rankMap: phraseClauses, soft: soft)
+            rankMap: phraseClauses, corrected: corrected, correctedClauses: correctedClauses, soft: soft)
     }
 
     /// The first tiers only: documents containing any of the `rarer` rarest
@@ -260,7 +283,9 @@ struct QueryPlan {
         }
         return Tiers(
             expression: expression, clauseCount: clauseCount, phraseClauses: snippetMap + loose.phraseClauses,
-            phraseLengths: lengths + loose.phraseLengths, rankMap: rankMap + loose.rankMap, soft: soft)
+            phraseLengths: lengths + loose.phraseLengths, rankMap: rankMap + loose.rankMap,
+            corrected: Array(repeating: false, count: rankMap.count) + loose.corrected,
+            correctedClauses: loose.correctedClauses, soft: soft)
     }
 
     /// Documents containing any of the `rarer` rarest clauses and no exclusion.

@@ -127,9 +127,12 @@ final class QueryEngine: Sendable {
                 let results = try index.search(query, limit: limit, offset: offset, timeLimit: limits.queryTimeLimit)
                 let took = milliseconds()
                 stats.recordQuery(seconds: took / 1000)
-                return .ok(
-                    "total=\(results.total) returned=\(results.hits.count) took_ms=\(String(format: "%.2f", took))",
-                    lines: results.hits.map { HitLine($0).line })
+                var summary = "total=\(results.total) returned=\(results.hits.count) took_ms=\(String(format: "%.2f", took))"
+                if !results.corrections.isEmpty {
+                    // Folded words are letters only: `:` and `,` cannot occur in them.
+                    summary += " corrected=" + results.corrections.map { "\($0.typed):\($0.word)" }.joined(separator: ",")
+                }
+                return .ok(summary, lines: results.hits.map { HitLine($0).line })
             case .count(let query):
                 let total = try index.count(query, timeLimit: limits.queryTimeLimit)
                 stats.recordQuery(seconds: milliseconds() / 1000)

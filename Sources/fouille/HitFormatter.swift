@@ -7,7 +7,8 @@ struct HitFormatter {
     var format: Search.Format
     var colours: Bool
 
-    func render(_ hits: [HitLine], total: Int, query: String) -> String {
+    /// - Parameter corrected: the protocol's `corrected=` value (`typed:word,…`), if any.
+    func render(_ hits: [HitLine], total: Int, query: String, corrected: String? = nil) -> String {
         var out = ""
         for hit in hits {
             switch format {
@@ -17,6 +18,10 @@ struct HitFormatter {
             }
         }
         if format == .text {
+            if let corrected, total > 0 {
+                let pairs = corrected.split(separator: ",").map { $0.replacingOccurrences(of: ":", with: " → ") }
+                out += "Also matched as typos: \(pairs.joined(separator: ", "))\n"
+            }
             if total == 0 {
                 out += "No document matches \"\(query)\".\n"
             } else if let first = hits.first, let last = hits.last {

@@ -62,23 +62,26 @@ struct Search: ParsableCommand {
 
     func run() throws {
         let text = query.joined(separator: " ")
-        let (hits, total) = try index == nil ? throughDaemon(text) : direct(text)
-        print(HitFormatter(format: format, colours: Terminal.colours).render(hits, total: total, query: text), terminator: "")
+        let (hits, total, corrected) = try index == nil ? throughDaemon(text) : direct(text)
+        print(
+            HitFormatter(format: format, colours: Terminal.colours).render(hits, total: total, query: text, corrected: corrected),
+            terminator: "")
     }
 
-    private func direct(_ text: String) throws -> ([HitLine], Int) {
+    private func direct(_ text: String) throws -> ([HitLine], Int, String?) {
         do {
             let results = try SearchIndex.open(IndexLocation(path: index!), readOnly: true)
                 .search(text, limit: limit, offset: offset)
-            return (results.hits.map(HitLine.init), results.total)
+            let corrected = results.corrections.map { "\($0.typed):\($0.word)" }.joined(separator: ",")
+            return (results.hits.map(HitLine.init), results.total, corrected.isEmpty ? nil : corrected)
         } catch {
             throw Terminal.fail(error)
         }
     }
 
-    private func throughDaemon(_ text: String) throws -> ([HitLine], Int) {
+    private func throughDaemon(_ text: String) throws -> ([HitLine], Int, String?) {
         let flat = text.map { $0 == "\n" || $0 == "\r" ? " " : $0 }
         let reply = try socketOption.request("SEARCH limit=\(limit) offset=\(offset) \(String(flat))")
-        return (reply.lines.compactMap(HitLine.init(line:)), Int(reply.values["total"] ?? "") ?? 0)
+        return (reply.lines.compactMap(HitLine.init(line:)), Int(reply.values["total"] ?? "") ?? 0, reply.values["corrected"])
     }
 }

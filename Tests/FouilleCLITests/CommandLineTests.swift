@@ -73,6 +73,10 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(text.stdout.contains("1. Canicule : la Corée du Sud étouffe"), text.stdout)
         XCTAssertTrue(text.stdout.contains("1–1 of 1 documents"), text.stdout)
 
+        let misspelt = try FouilleProcess.run(["search", "--index", workspace.index, "temperatrues"])
+        XCTAssertTrue(misspelt.stdout.contains("1. Canicule : la Corée du Sud étouffe"), misspelt.stdout)
+        XCTAssertTrue(misspelt.stdout.contains("Also matched as typos: temperatrues → temperatures"), misspelt.stdout)
+
         let none = try FouilleProcess.run(["search", "--index", workspace.index, "--format", "tsv", "le", "la", "les"])
         XCTAssertEqual(none.status, 0)
         XCTAssertEqual(none.stdout, "")

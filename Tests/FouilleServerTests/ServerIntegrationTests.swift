@@ -27,6 +27,11 @@ final class ServerIntegrationTests: XCTestCase {
         XCTAssertEqual(try client.send("COUNT nickel OR canicule").final, "OK 2")
         XCTAssertEqual(try client.send("COUNT le la les").final, "OK 0")
 
+        XCTAssertNil(search.values["corrected"])
+        let misspelt = try client.send("SEARCH canicuel")
+        XCTAssertEqual(HitLine(line: misspelt.lines.first ?? "")?.id, "2025/08/canicule.txt")
+        XCTAssertEqual(misspelt.values["corrected"], "canicuel:canicule", misspelt.final)
+
         let none = try client.send("SEARCH le la les")
         XCTAssertEqual(none.lines, [])
         XCTAssertTrue(none.final.hasPrefix("OK total=0 returned=0 took_ms="))
