@@ -110,58 +110,84 @@ final class Lexicon: @unchecked Sendable {
         starts = mergedStarts
     }
 
-    /// The trie walk over sorted words. `rows[d]` holds the distances
-    /// between the first d bytes of the current word and every prefix of
-    /// the query; rows down the prefix shared with the previous word are
-    /// reused.
+    /// The trie walk over sorted words. Row d of the table holds the
+    /// distances between the first d bytes of the current word and each
+    /// prefix of the query; rows down the prefix shared with the previous
+    /// word are reused. Only the band of cells within `maximumEdits` of the
+    /// diagonal is computed (the others cannot come back under the limit),
+    /// with a sentinel on each side of it.
     static func walk(_ query: [UInt8], maximumEdits: Int, bytes: [UInt8], starts: [Int32]) -> [(word: String, edits: Int)] {
-        let width = query.count + 1
         let count = starts.count - 1
-        guard count > 0 else { return [] }
-        let depthLimit = query.count + maximumEdits
-        var rows = [Int](repeating: 0, count: (depthLimit + 1) * width)
-        for j in 0..<width { rows[j] = j }
+        guard count > 0, maximumEdits >= 0 else { return [] }
+        let n = query.count, k = maximumEdits, far = Int32(maximumEdits + 1)
+        let width = n + 1
+        let depthLimit = n + k
+        var table = [Int32](repeating: far, count: (depthLimit + 1) * width)
+        for j in 0..<width { table[j] = Int32(j) }
         var found: [(word: String, edits: Int)] = []
-        var previous: ArraySlice<UInt8> = []
-        var i = 0
-        while i < count {
-            let word = bytes[Int(starts[i])..<Int(starts[i + 1])]
-            var depth = zip(previous, word).prefix { $0 == $1 }.count
-            var pruned = false
-            while depth < word.count {
-                guard depth < depthLimit else { pruned = true; break }
-                let c = word[word.startIndex + depth]
-                let above = depth * width, row = above + width
-                rows[row] = depth + 1
-                var smallest = rows[row]
-                for j in 1..<width {
-                    var d = min(rows[above + j] + 1, rows[row + j - 1] + 1, rows[above + j - 1] + (query[j - 1] == c ? 0 : 1))
-                    if depth > 0, j > 1, c == query[j - 2], word[word.startIndex + depth - 1] == query[j - 1] {
-                        d = min(d, rows[above - width + j - 2] + 1)
+        query.withUnsafeBufferPointer { q in
+            bytes.withUnsafeBufferPointer { b in
+                starts.withUnsafeBufferPointer { s in
+                    table.withUnsafeMutableBufferPointer { rows in
+                        var previousStart = 0, previousLength = 0
+                        var i = 0
+                        while i < count {
+                            let start = Int(s[i]), length = Int(s[i + 1]) - start
+                            var depth = 0
+                            let shared = min(previousLength, length)
+                            while depth < shared, b[previousStart + depth] == b[start + depth] { depth += 1 }
+                            var pruned = false
+                            while depth < length {
+                                guard depth < depthLimit else { pruned = true; break }
+                                let c = b[start + depth]
+                                let r = depth + 1  // the row computed now
+                                let above = depth * width, row = r * width
+                                let low = max(1, r - k), high = min(n, r + k)
+                                rows[row] = Int32(r)
+                                if low > 1 { rows[row + low - 1] = far }
+                                if high < n { rows[row + high + 1] = far }
+                                var smallest = r <= k ? Int32(r) : far
+                                if low <= high {
+                                    for j in low...high {
+                                        var d = min(rows[above + j] + 1, rows[row + j - 1] + 1,
+                                                    rows[above + j - 1] + (q[j - 1] == c ? 0 : 1))
+                                        if r > 1, j > 1, c == q[j - 2], b[start + depth - 1] == q[j - 1] {
+                                            d = min(d, rows[above - width + j - 2] + 1)
+                                        }
+                                        rows[row + j] = d
+                                        if d < smallest { smallest = d }
+                                    }
+                                }
+                                depth = r
+                                if smallest > k { pruned = true; break }
+                            }
+                            if pruned {
+                                // Every word starting with these `depth` bytes is too far.
+                                var low = i + 1, high = count
+                                while low < high {
+                                    let middle = (low + high) / 2
+                                    let other = Int(s[middle]), otherLength = Int(s[middle + 1]) - other
+                                    var same = otherLength >= depth
+                                    var p = 0
+                                    while same, p < depth { same = b[other + p] == b[start + p]; p += 1 }
+                                    if same { low = middle + 1 } else { high = middle }
+                                }
+                                previousStart = start
+                                previousLength = depth
+                                i = low
+                                continue
+                            }
+                            if abs(length - n) <= k, rows[length * width + n] <= k {
+                                let word = String(decoding: UnsafeBufferPointer(rebasing: b[start..<(start + length)]), as: UTF8.self)
+                                found.append((word, Int(rows[length * width + n])))
+                            }
+                            previousStart = start
+                            previousLength = length
+                            i += 1
+                        }
                     }
-                    rows[row + j] = d
-                    smallest = min(smallest, d)
                 }
-                depth += 1
-                if smallest > maximumEdits { pruned = true; break }
             }
-            if pruned {
-                // Every word starting with these `depth` bytes is too far.
-                let prefix = word.prefix(depth)
-                previous = prefix
-                var low = i + 1, high = count
-                while low < high {
-                    let middle = (low + high) / 2
-                    let candidate = bytes[Int(starts[middle])..<Int(starts[middle + 1])]
-                    if candidate.prefix(depth).elementsEqual(prefix) { low = middle + 1 } else { high = middle }
-                }
-                i = low
-                continue
-            }
-            let edits = rows[word.count * width + query.count]
-            if edits <= maximumEdits { found.append((String(decoding: word, as: UTF8.self), edits)) }
-            previous = word
-            i += 1
         }
         return found
     }
