@@ -21,8 +21,9 @@ import GRDBSQLite
 /// the index it found (a stem, which analysing again could change).
 final class FrenchTokenizer: FTS5CustomTokenizer {
     static let name = "french"
-    /// U+E000, a private-use character: the query parser removes it from what people type.
-    static let rawTermMarker: Unicode.Scalar = "\u{E000}"
+    /// U+E002, a private-use character (snippets use U+E000 and U+E001): the
+    /// query parser removes it from what people type.
+    static let rawTermMarker: Unicode.Scalar = "\u{E002}"
 
     private let analyzer = FrenchAnalyzer()
     private let connection: ObjectIdentifier
@@ -77,7 +78,7 @@ final class FrenchTokenizer: FTS5CustomTokenizer {
 
     /// The term after ``rawTermMarker``, if `text` starts with it.
     private static func rawTerm(_ text: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
-        guard text.count > 3, text[0] == 0xEE, text[1] == 0x80, text[2] == 0x80 else { return nil }
+        guard text.count > 3, text[0] == 0xEE, text[1] == 0x80, text[2] == 0x82 else { return nil }
         return UnsafeBufferPointer(rebasing: text[3...])
     }
 

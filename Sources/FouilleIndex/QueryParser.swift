@@ -62,9 +62,11 @@ public final class QueryParser {
     /// since FTS5 would not stem the leading words of a prefix phrase.
     private func analyse(_ raw: String, kind: SearchQuery.Term.Kind, field: SearchQuery.Field?) -> [SearchQuery.Term] {
         // Control characters, and the marker of corrections' raw terms (see FrenchTokenizer).
-        let clean = String(String.UnicodeScalarView(raw.unicodeScalars.map {
-            $0.value < 0x20 || $0.value == 0x7F || $0 == FrenchTokenizer.rawTermMarker ? " " : $0
-        }))
+        func isControl(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.value < 0x20 || scalar.value == 0x7F || scalar == FrenchTokenizer.rawTermMarker
+        }
+        let clean = raw.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F && $0 != 0xEE }) || !raw.unicodeScalars.contains(where: isControl)
+            ? raw : String(String.UnicodeScalarView(raw.unicodeScalars.map { isControl($0) ? " " : $0 }))
         if kind == .prefix {
             let tokens = analyzer.tokens(clean, mode: .prefix)
             guard let last = tokens.last else { return [] }
