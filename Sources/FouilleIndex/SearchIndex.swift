@@ -212,27 +212,15 @@ public final class SearchIndex: Sendable {
     }
 
     /// Runs `body` on one read snapshot. With a time limit, SQLite itself
-    /// interrupts the work once the deadline passes (its progress handler is
-    /// checked every few thousand virtual-machine steps), and the read throws
-    /// ``IndexError/timeout``: a slow query costs its own time, nobody else's.
+    /// interrupts the work once the deadline passes (see ``QueryDeadline``),
+    /// and the read throws ``IndexError/timeout``: a slow query costs its
+    /// own time, nobody else's.
     func read<T>(timeLimit: Duration? = nil, _ body: (Database) throws -> T) throws -> T {
         try Self.mapErrors(path: generation.file.path) {
             try pool.read { db in
                 guard let timeLimit else { return try body(db) }
-                let (seconds, attoseconds) = timeLimit.components
-                let nanoseconds = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
-                let deadline = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
-                deadline.initialize(to: DispatchTime.now().uptimeNanoseconds + nanoseconds)
-                defer { deadline.deallocate() }
-                // The pointer stays valid until the handler is removed below.
-                // Reading the clock costs: check every 20,000 virtual-machine
-                // steps (well under a millisecond), finer for tiny limits.
-                let steps: Int32 = timeLimit < .milliseconds(50) ? 100 : 20_000
-                sqlite3_progress_handler(db.sqliteConnection, steps, { context in
-                    guard let context else { return 0 }
-                    return DispatchTime.now().uptimeNanoseconds > context.load(as: UInt64.self) ? 1 : 0
-                }, deadline)
-                defer { sqlite3_progress_handler(db.sqliteConnection, 0, nil, nil) }
+                let deadline = QueryDeadline(connection: db.sqliteConnection!, timeLimit: timeLimit)
+                defer { deadline.finish() }
                 return try body(db)
             }
         }

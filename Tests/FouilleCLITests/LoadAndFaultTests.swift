@@ -181,9 +181,11 @@ final class LoadAndFaultTests: XCTestCase {
     // MARK: - A query past its time limit
 
     /// A prefix matching thousands of distinct words on every document runs
-    /// far longer than `--query-timeout 100`: it is cut with `ERR timeout`
-    /// while another client's queries, on the other query thread, go on at
-    /// their usual speed.
+    /// far longer than `--query-timeout 100`, mostly inside single SQLite
+    /// steps (FTS5 expands each prefix in one): it is cut with `ERR timeout`
+    /// soon after the limit, while another client's queries, on the other
+    /// query thread, go on at their usual speed. The next query on the same
+    /// connection is not cut by a late interrupt.
     func testALongQueryIsCutWithTimeoutAndOtherClientsDoNotStall() throws {
         try writeBulletins(1500, words: 60)
         XCTAssertEqual(try ingest(["--batch-files", "500"]).status, 0)
@@ -191,40 +193,37 @@ final class LoadAndFaultTests: XCTestCase {
 
         let slow = try LineSocket(path: socket, timeout: 20)
         let quick = try ProtocolClient(path: socket, timeout: 20)
-        XCTAssertEqual(try quick.send("COUNT quimper").final.hasPrefix("OK "), true)
-        let sentAt = Date()
-        slow.write(Array("SEARCH limit=10 a* OR ab* OR ac* OR ad* OR af* OR ag* OR ah* OR aj* OR ak* OR al*\n".utf8))
-        usleep(20_000)
-        var worst = 0.0
-        var answered = 0
-        while Date().timeIntervalSince(sentAt) < 0.09 {
-            let began = Date()
-            let reply = try quick.send("COUNT orages quimper")
-            worst = max(worst, Date().timeIntervalSince(began))
-            XCTAssertTrue(reply.isOK, reply.final)
-            answered += 1
+        let expected = try quick.send("COUNT orages quimper").final
+        XCTAssertTrue(expected.hasPrefix("OK "), expected)
+        let prefixes = "a* OR ab* OR ac* OR ad* OR af* OR ag* OR ah* OR aj* OR ak* OR al* OR am* OR an* OR ap* OR ar* OR as* OR at*"
+        for request in ["SEARCH limit=10 \(prefixes)", "COUNT \(prefixes)"] {
+            let sentAt = Date()
+            slow.write(Array((request + "\n").utf8))
+            usleep(20_000)
+            var worst = 0.0
+            var answered = 0
+            while Date().timeIntervalSince(sentAt) < 0.09 {
+                let began = Date()
+                let reply = try quick.send("COUNT orages quimper")
+                worst = max(worst, Date().timeIntervalSince(began))
+                XCTAssertEqual(reply.final, expected)
+                answered += 1
+            }
+            let answer = slow.readLine() ?? "(closed)"
+            let took = Date().timeIntervalSince(sentAt)
+            XCTAssertGreaterThan(answered, 0)
+            XCTAssertLessThan(worst, 0.1, "the other client's queries did not wait for the slow one (\(answered) answered)")
+            XCTAssertTrue(answer.hasPrefix("ERR timeout "), "\(request.prefix(20)): \(answer)")
+            // Before the fix the SEARCH answered in full after 190–360 ms;
+            // the slack is for a loaded machine waking the timer late.
+            XCTAssertLessThan(took, 0.35, "cut near the 100 ms limit")
+            print(String(format: "%@…: %@ after %.0f ms (limit 100 ms); other client: %d queries, worst %.1f ms",
+                         String(request.prefix(20)) as NSString, String(answer.prefix(12)) as NSString, took * 1000,
+                         answered, worst * 1000))
+            // The same connection goes on, and its next query is not cut.
+            slow.write(Array("COUNT orages quimper\n".utf8))
+            XCTAssertEqual(slow.readLine(), expected)
         }
-        // The whole answer: HIT lines, then OK or ERR.
-        var answer = slow.readLine()
-        var hits = 0
-        while let line = answer, line.hasPrefix("HIT\t") {
-            hits += 1
-            answer = slow.readLine()
-        }
-        let took = Date().timeIntervalSince(sentAt)
-        XCTAssertGreaterThan(answered, 0)
-        XCTAssertLessThan(worst, 0.1, "the other client's queries did not wait for the slow one (\(answered) answered)")
-        XCTAssertLessThan(took, 5, "the slow query ends")
-        // Known gap: FTS5 expands a prefix inside one SQLite step, where the
-        // progress handler that enforces the limit is not called, so this
-        // query may run past --query-timeout and answer in full.
-        let final = answer ?? "(closed)"
-        XCTAssertTrue(final.hasPrefix("ERR timeout ") || (final.hasPrefix("OK total=") && hits == 10), final)
-        print(String(format: "long query: %@ after %.0f ms (limit 100 ms); other client: %d queries, worst %.1f ms",
-                     String(final.prefix(40)) as NSString, took * 1000, answered, worst * 1000))
-        // The slow client's connection goes on.
-        slow.write(Array("PING\n".utf8))
-        XCTAssertEqual(slow.readLine(), "OK PONG")
         XCTAssertTrue(daemon.process.isRunning)
     }
 
