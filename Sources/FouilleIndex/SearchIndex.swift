@@ -226,6 +226,41 @@ public final class SearchIndex: Sendable {
         }
     }
 
+    /// Opens `count` reader connections now (at most the pool's 8), so that
+    /// a long-running reader holds the same descriptors from start to end.
+    ///
+    /// A pool opens a reader whenever every open one is busy, and keeps it.
+    /// Closing idle readers later does not give the descriptors back: SQLite
+    /// keeps a closed connection's file open while the process's other
+    /// connections hold their locks on it (to reuse it), and in WAL mode an
+    /// open connection always holds one. So a daemon opens, up front, one
+    /// reader per query thread: the most that can read at once.
+    public func openReaders(_ count: Int) throws {
+        let count = min(count, pool.configuration.maximumReaderCount)
+        guard count > 1 else { return try read { _ in } }
+        // Each reader is held until all are open, else the pool would hand
+        // the same one out again.
+        let opened = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), finished = DispatchGroup()
+        for _ in 0..<count {
+            finished.enter()
+            Thread {
+                defer { finished.leave() }
+                var held = false
+                try? self.read { _ in
+                    held = true
+                    opened.signal()
+                    release.wait()
+                }
+                if !held { opened.signal() }
+            }.start()
+        }
+        for _ in 0..<count { opened.wait() }
+        for _ in 0..<count { release.signal() }
+        finished.wait()
+        // A reader that could not open says why here.
+        try read { _ in }
+    }
+
     // MARK: - Writing
 
     /// Runs `body` in one transaction: all its changes land, or none do.

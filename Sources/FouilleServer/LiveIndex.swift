@@ -22,9 +22,19 @@ final class LiveIndex: Sendable {
         let generation: Generation
     }
 
-    init(location: IndexLocation) throws {
+    /// Reader connections each generation opens up front: one per query thread.
+    private let readers: Int
+
+    init(location: IndexLocation, readers: Int) throws {
         self.location = location
-        current = NIOLockedValueBox(try SearchIndex.open(location, readOnly: true))
+        self.readers = readers
+        current = NIOLockedValueBox(try Self.open(location, readers: readers))
+    }
+
+    private static func open(_ location: IndexLocation, readers: Int) throws -> SearchIndex {
+        let index = try SearchIndex.open(location, readOnly: true)
+        try index.openReaders(readers)
+        return index
     }
 
     /// The generation to run the next query on.
@@ -42,7 +52,7 @@ final class LiveIndex: Sendable {
     /// Re-opens the generation `CURRENT` names, even if it is the one served.
     @discardableResult
     func reload() throws -> Int {
-        let fresh = try SearchIndex.open(location, readOnly: true)
+        let fresh = try Self.open(location, readers: readers)
         let old = current.withLockedValue { served in
             defer { served = fresh }
             return served

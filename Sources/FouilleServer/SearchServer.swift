@@ -43,7 +43,7 @@ public final class SearchServer: Service, Sendable {
     public func run() async throws {
         let limits = configuration.limits
         let path = configuration.socketPath
-        let live = try LiveIndex(location: configuration.index)
+        let live = try LiveIndex(location: configuration.index, readers: limits.queryThreads)
         try SocketPath.claim(path)
         let engine = QueryEngine(live: live, limits: limits, logger: logger)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)

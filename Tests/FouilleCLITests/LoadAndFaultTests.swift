@@ -147,6 +147,47 @@ final class LoadAndFaultTests: XCTestCase {
         XCTAssertTrue(daemon.process.isRunning)
     }
 
+    /// Eight clients querying at once on four query threads, each thread
+    /// reading through an SQLite connection of its own. Once they disconnect,
+    /// the daemon holds as many descriptors as before (it used to keep each
+    /// reader the load opened, the generation file and its `-wal` open).
+    func testConcurrentQueriesLeaveTheDescriptorsAsTheyWere() throws {
+        try writeBulletins(400, words: 20)
+        XCTAssertEqual(try ingest().status, 0)
+        let daemon = try startDaemon(["--threads", "4"])
+        usleep(200_000)
+        let before = Self.openDescriptors(daemon.pid)
+
+        let requests = ["SEARCH orages quimper", "COUNT pluie bretagne", "SUGGEST préf", "SEARCH limit=50 a* prudence", "STATS"]
+        final class Failures: @unchecked Sendable {
+            let lock = NSLock()
+            var replies: [String] = []
+        }
+        let failures = Failures()
+        let group = DispatchGroup()
+        let socket = self.socket
+        for worker in 0..<8 {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                do {
+                    let client = try ProtocolClient(path: socket, timeout: 20)
+                    for i in 0..<40 {
+                        let reply = try client.send(requests[(worker + i) % requests.count])
+                        if !reply.isOK { failures.lock.withLock { failures.replies.append(reply.final) } }
+                    }
+                } catch {
+                    failures.lock.withLock { failures.replies.append("\(error)") }
+                }
+            }.start()
+        }
+        XCTAssertEqual(group.wait(timeout: .now() + 60), .success)
+        XCTAssertEqual(failures.lock.withLock { failures.replies }, [], "every request answered OK")
+        XCTAssertTrue(poll(seconds: 10) { Self.openDescriptors(daemon.pid) == before },
+                      "descriptors as before the load: \(before), then \(Self.openDescriptors(daemon.pid))")
+        print("daemon descriptors: \(before) before the load, \(Self.openDescriptors(daemon.pid)) after")
+    }
+
     // MARK: - Idle and dribbling clients
 
     /// With one slot and a one-second idle timeout, a client sending a byte
