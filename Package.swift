@@ -101,6 +101,6 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "FouilleCLITests", dependencies: ["FouilleIndex", "FouilleServer"]),
+        .testTarget(name: "FouilleCLITests", dependencies: ["FouilleIndex", "FouilleServer", "FouilleTestSupport"]),
     ]
 )

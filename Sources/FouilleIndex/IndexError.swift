@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why an index could not be opened or used, in words an operator can act on.
 public enum IndexError: Error, CustomStringConvertible, Equatable {
     /// No index has been built at this path yet.
@@ -24,11 +26,11 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
         case .notAnIndexFolder(let path):
             return "\(path) is not a Fouille index folder (an index is a folder holding CURRENT and generation files)"
         case .corrupt(let path, let reason):
-            return "\(path) is damaged or not a database (\(reason)): rebuild it with 'fouille rebuild'"
+            return "\(path) is damaged or not a database (\(reason)): \(Self.repair(path))"
         case .notAFouilleIndex(let path):
-            return "\(path) is an SQLite database but not a Fouille index; nothing was changed"
+            return "\(path) is an SQLite database but not a Fouille index; nothing was changed. If it took the place of the index's file, \(Self.repair(path))"
         case .incompatibleVersion(let path, let found, let expected):
-            return "\(path) has index format \(found), this fouille reads format \(expected): rebuild it with 'fouille rebuild'"
+            return "\(path) has index format \(found), this fouille reads format \(expected): \(Self.repair(path))"
         case .badQuery(let message):
             return "bad query: \(message)"
         case .timeout:
@@ -36,5 +38,13 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
         case .database(let message):
             return message
         }
+    }
+
+    /// What brings back an index whose generation file (or `CURRENT`) at
+    /// `path` is unusable. The folders must be named: a damaged file may not
+    /// say which ones it was built from.
+    static func repair(_ path: String) -> String {
+        let index = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return "rebuild the index with 'fouille rebuild --index \(index) DIR…' (DIR: the folders of articles) or restore a backup"
     }
 }

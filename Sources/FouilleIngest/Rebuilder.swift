@@ -135,9 +135,14 @@ public final class Rebuilder {
     /// What the generation in service says: its sources, size and analysis.
     /// A damaged index is what a rebuild repairs, so it only needs folders.
     private func currentState(folders: [String]?) throws -> CurrentState {
-        let index: SearchIndex
         do {
-            index = try SearchIndex.open(location, readOnly: true)
+            // A file damaged in its middle opens, and fails when read.
+            let index = try SearchIndex.open(location, readOnly: true)
+            // Closed before the sweep: this process must not hold the old file open.
+            defer { try? index.close() }
+            return CurrentState(
+                generation: index.generation, sources: try index.sources(),
+                documents: try index.documentCount(), tokenizer: index.tokenizer)
         } catch IndexError.missing where folders != nil {
             return CurrentState()
         } catch {
@@ -147,11 +152,6 @@ public final class Rebuilder {
             logger.warning("the generation in service cannot be read (\(error)); rebuilding from the folders given")
             return CurrentState()
         }
-        // Closed before the sweep: this process must not hold the old file open.
-        defer { try? index.close() }
-        return CurrentState(
-            generation: index.generation, sources: try index.sources(),
-            documents: try index.documentCount(), tokenizer: index.tokenizer)
     }
 
     /// SQLite's quick_check, FTS5's integrity-check after optimize (the form

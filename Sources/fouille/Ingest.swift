@@ -67,6 +67,10 @@ struct Ingest: ParsableCommand {
         let summary: IngestSummary
         do {
             let index = try SearchIndex.open(indexOption.location, creating: true)
+            // Writing into a damaged file could spread the damage.
+            if try !index.quickCheck() {
+                logger.warning("\(index.generation.file.path) is large: its check was cut short, ingesting into it unchecked")
+            }
             let report = Self.progress(nice: nice, quiet: quiet)
             summary = try Ingester(index: index, options: options, logger: logger, progress: report).run(folders)
             ProgressLine.clear()
