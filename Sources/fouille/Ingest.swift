@@ -23,6 +23,9 @@ struct Ingest: ParsableCommand {
             bytes replaced, with a warning. Binary, unreadable and oversized files \
             are not indexed and count as failed.
 
+            The index file is checked whole first (SQLite quick_check): a damaged one is \
+            refused, with status 2 and the repair to run.
+
             One ingest or rebuild writes an index at a time: a second one exits at \
             once with status 75, or waits with --wait.
 

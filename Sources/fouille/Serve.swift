@@ -17,8 +17,10 @@ struct Serve: AsyncParsableCommand {
             published index generation is picked up within half a second, and documents \
             added by a concurrent 'fouille ingest' are visible as soon as committed.
 
-            A stale socket file is replaced; if a live daemon already listens there, \
-            serve refuses to start (exit status 1). Logs go to standard error.
+            Before listening, the index file is checked whole (SQLite quick_check, \
+            at most 30 s): a damaged one is refused (exit status 2). A stale socket \
+            file is replaced; if a live daemon already listens there, serve refuses \
+            to start (exit status 1). Logs go to standard error.
             """)
 
     @OptionGroup var indexOption: IndexOption
