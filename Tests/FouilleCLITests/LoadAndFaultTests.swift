@@ -254,7 +254,10 @@ final class LoadAndFaultTests: XCTestCase {
             let took = Date().timeIntervalSince(sentAt)
             XCTAssertGreaterThan(answered, 0)
             XCTAssertLessThan(worst, 0.1, "the other client's queries did not wait for the slow one (\(answered) answered)")
-            XCTAssertTrue(answer.hasPrefix("ERR timeout "), "\(request.prefix(20)): \(answer)")
+            // The COUNT reuses the clause counts the SEARCH finished before it
+            // was cut, and may end in time: then with the right count.
+            XCTAssertTrue(answer.hasPrefix("ERR timeout ") || (request.hasPrefix("COUNT") && answer == "OK 1500"),
+                          "\(request.prefix(20)): \(answer)")
             // Before the fix the SEARCH answered in full after 190–360 ms;
             // the slack is for a loaded machine waking the timer late.
             XCTAssertLessThan(took, 0.35, "cut near the 100 ms limit")
