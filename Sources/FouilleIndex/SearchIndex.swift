@@ -232,7 +232,8 @@ public final class SearchIndex: Sendable {
     }
 
     /// Opens `count` reader connections now (at most the pool's 8), so that
-    /// a long-running reader holds the same descriptors from start to end.
+    /// a process that reads for long (the daemon) holds the same descriptors
+    /// from start to end.
     ///
     /// A pool opens a reader whenever every open one is busy, and keeps it.
     /// Closing idle readers later does not give the descriptors back: SQLite
