@@ -57,7 +57,8 @@ struct LatencyRun {
 /// `connections` clients, each on its own thread and connection, sending
 /// `SEARCH limit=10` queries while `running()` says so. Every `ERR` answer
 /// and every socket failure is counted; a client whose connection failed
-/// connects again.
+/// connects again. Threads of their own, not `concurrentPerform`: that runs
+/// as many iterations at once as there are cores, the others after them.
 func socketLoad(_ socket: String, _ queries: [String], connections: Int,
                 while running: @escaping @Sendable () -> Bool) -> LatencyRun {
     final class Totals: @unchecked Sendable {
@@ -65,29 +66,35 @@ func socketLoad(_ socket: String, _ queries: [String], connections: Int,
         var run = LatencyRun()
     }
     let totals = Totals()
+    let done = DispatchGroup()
     let start = Date()
-    DispatchQueue.concurrentPerform(iterations: connections) { worker in
-        var run = LatencyRun()
-        var client: ProtocolClient?
-        var i = worker * 7919
-        while running() {
-            if client == nil {
-                do {
-                    client = try ProtocolClient(path: socket)
-                } catch {
-                    run.socketFailure("\(error)")
-                    usleep(10_000)
-                    continue
+    for worker in 0..<connections {
+        done.enter()
+        Thread {
+            defer { done.leave() }
+            var run = LatencyRun()
+            var client: ProtocolClient?
+            var i = worker * 7919
+            while running() {
+                if client == nil {
+                    do {
+                        client = try ProtocolClient(path: socket)
+                    } catch {
+                        run.socketFailure("\(error)")
+                        usleep(10_000)
+                        continue
+                    }
                 }
+                let query = queries[i % queries.count]
+                i += 1
+                run.search(query, on: &client)
             }
-            let query = queries[i % queries.count]
-            i += 1
-            run.search(query, on: &client)
-        }
-        totals.lock.lock()
-        totals.run.add(run)
-        totals.lock.unlock()
+            totals.lock.lock()
+            totals.run.add(run)
+            totals.lock.unlock()
+        }.start()
     }
+    done.wait()
     var total = totals.run
     total.wall = Date().timeIntervalSince(start)
     return total
@@ -97,6 +104,18 @@ func socketLoad(_ socket: String, _ queries: [String], connections: Int,
 func socketLoad(_ socket: String, _ queries: [String], connections: Int, seconds: Double) -> LatencyRun {
     let deadline = Date().addingTimeInterval(seconds)
     return socketLoad(socket, queries, connections: connections) { Date() < deadline }
+}
+
+/// The same, for `count` queries in all.
+func socketLoad(_ socket: String, _ queries: [String], connections: Int, count: Int) -> LatencyRun {
+    final class Counter: @unchecked Sendable {
+        let lock = NSLock()
+        var left: Int
+        init(_ count: Int) { left = count }
+        func take() -> Bool { lock.withLock { left -= 1; return left >= 0 } }
+    }
+    let counter = Counter(count)
+    return socketLoad(socket, queries, connections: connections) { counter.take() }
 }
 
 func milliseconds(since start: DispatchTime) -> Double {
