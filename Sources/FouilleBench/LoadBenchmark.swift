@@ -39,7 +39,7 @@ struct LoadBenchmark {
         try daemon.warm(queries.prefix(200).map { $0 })
         usleep(300_000)
         let pid = daemon.pid
-        let rssStart = Self.residentKilobytes(pid), fdStart = Self.openDescriptors(pid)
+        let rssStart = Self.statusKilobytes(pid), fdStart = Self.openDescriptors(pid)
         let targetsStart = Self.descriptorTargets(pid)
 
         // The clients, on threads of their own (not concurrentPerform: it runs
@@ -87,14 +87,14 @@ struct LoadBenchmark {
         while done.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
             let fraction = progress.fraction
             if fraction >= nextMark {
-                rss.append((fraction, Self.residentKilobytes(pid)))
+                rss.append((fraction, Self.statusKilobytes(pid)))
                 nextMark += 0.1
             }
         }
         let wall = Date().timeIntervalSince(started)
         let ingested = try ingest.finish()
         usleep(500_000)  // the daemon closes the clients' connections
-        rss.append((1, Self.residentKilobytes(pid)))
+        rss.append((1, Self.statusKilobytes(pid)))
         let fdEnd = Self.openDescriptors(pid)
         let targetsEnd = Self.descriptorTargets(pid)
 
@@ -161,10 +161,10 @@ struct LoadBenchmark {
         return copied
     }
 
-    /// VmRSS of /proc/PID/status, in kB.
-    static func residentKilobytes(_ pid: pid_t) -> Int {
+    /// A field of /proc/PID/status in kB: `VmRSS` (resident now), `VmHWM` (its peak).
+    static func statusKilobytes(_ pid: pid_t, _ field: String = "VmRSS") -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
             return Int(line.split(whereSeparator: \.isWhitespace).dropFirst().first ?? "") ?? 0
         }
         return 0
