@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "FouilleBench",
             dependencies: [
-                "FouilleIndex", "FouilleIngest", "FouilleServer",
+                "FouilleIndex", "FouilleIngest", "FouilleServer", "FouilleTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -14,11 +14,12 @@ let usage = """
            fouille-bench rebuild CORPUS_DIR FOUILLE_BINARY [QUERIES_TSV]
            fouille-bench load CORPUS_DIR FOUILLE_BINARY [QUERIES_TSV] [--clients N] [--queries M]
            fouille-bench phases INDEX_DIR QUERIES_TSV
+           fouille-bench scale CORPUS_DIR FOUILLE_BINARY QUERIES_TSV ARTICLES WORKDIR
 
     """
 // A daemon that closes a connection must show up as a counted failure, not kill us.
 signal(SIGPIPE, SIG_IGN)
-guard arguments.count >= 2, ["ingest", "analyze", "query", "rebuild", "phases", "load"].contains(arguments.first) else {
+guard arguments.count >= 2, ["ingest", "analyze", "query", "rebuild", "phases", "load", "scale"].contains(arguments.first) else {
     FileHandle.standardError.write(Data(usage.utf8))
     exit(2)
 }
@@ -30,6 +31,20 @@ if arguments.first == "phases", arguments.count >= 3 {
         exit(1)
     }
     exit(0)
+}
+if arguments.first == "scale" {
+    let rest = Array(arguments.dropFirst())
+    guard rest.count == 5, let articles = Int(rest[3]), articles > 0 else {
+        FileHandle.standardError.write(Data(usage.utf8))
+        exit(2)
+    }
+    do {
+        let ok = try ScaleBenchmark(corpus: rest[0], queriesFile: rest[2], fouille: rest[1], articles: articles, workdir: rest[4]).run()
+        exit(ok ? 0 : 1)
+    } catch {
+        FileHandle.standardError.write(Data("fouille-bench: \(error)\n".utf8))
+        exit(1)
+    }
 }
 if arguments.first == "load", arguments.count >= 3 {
     var rest = Array(arguments.dropFirst(3))
