@@ -76,6 +76,7 @@ struct ScaleBenchmark {
         let added = rows.map(\.added).reduce(0, +)
         let start = rows[0], middle = rows[parts / 2], end = rows[parts - 1]
         let fall = 1 - end.megabytesPerSecond / start.megabytesPerSecond
+        let middleFall = 1 - middle.megabytesPerSecond / start.megabytesPerSecond
         let worst = 1 - (rows.map(\.megabytesPerSecond).min() ?? 0) / start.megabytesPerSecond
         let size = try RebuildBenchmark.GenerationSize(index)
         print(String(format: "\n%d documents in %.0f s (%.2f MB/s overall); generation %.1f MB + WAL %.1f MB (free pages %.1f MB)\n",
@@ -121,10 +122,10 @@ struct ScaleBenchmark {
         print("|---|---:|---|")
         let copies = (articles + sources.articles.count - 1) / sources.articles.count
         print("| corpus | \(added) documents, \(mb(textBytes)) MB of text (up to \(copies) copies of each of \(sources.articles.count) articles, all but the first perturbed) | ≥ 200,000 articles |")
-        print(String(format: "| ingest MB/s: start (run 1) / middle (run %d) / end (run %d) | %.2f / %.2f / %.2f | |",
+        print(String(format: "| ingest MB/s: start (ingest 1) / middle (ingest %d) / end (ingest %d) | %.2f / %.2f / %.2f | |",
                      parts / 2 + 1, parts, start.megabytesPerSecond, middle.megabytesPerSecond, end.megabytesPerSecond))
-        print(String(format: "| ingest MB/s, end against start (worst run against start) | %+.0f%% (%+.0f%%) | fall ≤ 20%%: %@ |",
-                     -fall * 100, -worst * 100, met(fall <= 0.2)))
+        print(String(format: "| ingest MB/s, middle / end against start (slowest ingest against start) | %+.0f%% / %+.0f%% (%+.0f%%) | fall ≤ 20%%: %@ |",
+                     -middleFall * 100, -fall * 100, -worst * 100, met(max(middleFall, fall) <= 0.2)))
         print(String(format: "| ingest, whole | %.0f s, %.2f MB/s | |", ingestSeconds, Double(textBytes) / 1_048_576 / ingestSeconds))
         print(String(format: "| index size / text size | %.2f (%@ MB generation file, WAL %@ MB) | |",
                      Double(size.file + size.wal) / Double(textBytes), mb(size.file) as NSString, mb(size.wal) as NSString))
@@ -139,7 +140,7 @@ struct ScaleBenchmark {
             ("ingest_mbps_start", String(format: "%.2f", start.megabytesPerSecond)),
             ("ingest_mbps_middle", String(format: "%.2f", middle.megabytesPerSecond)),
             ("ingest_mbps_end", String(format: "%.2f", end.megabytesPerSecond)),
-            ("ingest_fall", String(format: "%.2f", fall)),
+            ("ingest_fall_middle", String(format: "%.2f", middleFall)), ("ingest_fall_end", String(format: "%.2f", fall)),
             ("index_over_text", String(format: "%.2f", Double(size.file + size.wal) / Double(textBytes))),
             ("p99_ms_1", String(format: "%.2f", one.percentile(0.99))),
             ("p99_ms_16", String(format: "%.2f", sixteen.percentile(0.99))),
