@@ -136,13 +136,14 @@ final class Daemon {
     /// The daemon's process id (for /proc/PID/status and /proc/PID/fd).
     var pid: pid_t { process.processIdentifier }
 
-    /// Starts the daemon and waits until it answers `PING`.
+    /// Starts the daemon and waits until it answers `PING` (a minute at most:
+    /// it checks the whole index file before it listens).
     init(fouille: String, index: String, socket: String) throws {
         self.socket = socket
         process.executableURL = URL(fileURLWithPath: fouille)
         process.arguments = ["serve", "--index", index, "--socket", socket, "--log-level", "warning"]
         try process.run()
-        for _ in 0..<300 where (try? ProtocolClient(path: socket).send("PING")) == nil {
+        for _ in 0..<3000 where (try? ProtocolClient(path: socket).send("PING")) == nil {
             guard process.isRunning else { throw BenchError("the daemon exited with status \(process.terminationStatus)") }
             usleep(20_000)
         }
