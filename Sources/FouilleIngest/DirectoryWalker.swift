@@ -54,10 +54,13 @@ public struct DirectoryWalker: Sendable {
             return
         }
         var entries: [[UInt8]] = []
+        // A dirent is only as long as its name (d_reclen): copying the
+        // declared 256-byte d_name could read past the end of the buffer
+        // readdir fills, and did crash once. Read up to the NUL, in place.
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                Array(raw.prefix(while: { $0 != 0 }))
-            }
+            let start = UnsafeRawPointer(entry).advanced(by: nameOffset).assumingMemoryBound(to: CChar.self)
+            let name = Array(UnsafeRawBufferPointer(start: start, count: strlen(start)))
             if name == [0x2E] || name == [0x2E, 0x2E] { continue }
             entries.append(name)
         }
