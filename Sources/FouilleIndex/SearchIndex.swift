@@ -163,6 +163,11 @@ public final class SearchIndex: Sendable {
                 throw IndexError.badQuery(error.message ?? "")
             case .SQLITE_CANTOPEN:
                 throw IndexError.database("cannot open \(path): \(error.message ?? "permission denied or missing")")
+            case .SQLITE_READONLY:
+                // WAL mode keeps -wal and -shm files beside the database, and
+                // even a reader must be able to create them.
+                throw IndexError.database(
+                    "\(path): \(error.message ?? "read-only") (this user may not write the index folder, which SQLite needs even to read it: query through the daemon, or run as the index's owner)")
             default:
                 throw IndexError.database("\(path): \(error.message ?? "\(error.resultCode)")")
             }
