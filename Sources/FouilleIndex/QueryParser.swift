@@ -65,8 +65,8 @@ public final class QueryParser {
         func isControl(_ scalar: Unicode.Scalar) -> Bool {
             scalar.value < 0x20 || scalar.value == 0x7F || scalar == FrenchTokenizer.rawTermMarker
         }
-        let clean = raw.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F && $0 != 0xEE }) || !raw.unicodeScalars.contains(where: isControl)
-            ? raw : String(String.UnicodeScalarView(raw.unicodeScalars.map { isControl($0) ? " " : $0 }))
+        let clean = raw.unicodeScalars.contains(where: isControl)
+            ? String(String.UnicodeScalarView(raw.unicodeScalars.map { isControl($0) ? " " : $0 })) : raw
         if kind == .prefix {
             let tokens = analyzer.tokens(clean, mode: .prefix)
             guard let last = tokens.last else { return [] }

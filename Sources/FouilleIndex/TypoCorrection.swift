@@ -52,14 +52,16 @@ extension SearchIndex {
         for index in query.clauses.indices {
             let clause = query.clauses[index]
             guard clause.alternatives.count == 1, let typed = clause.alternatives.first,
-                typed.kind == .word, typed.terms.count == 1, !typed.isCorrection,
-                let folded = analyzer.tokens(typed.text, mode: .prefix).first?.text,
-                Lexicon.accepts(folded)
+                typed.kind == .word, typed.terms.count == 1, !typed.isCorrection
+            else { continue }
+            // Counted first: the plan counts every clause anyway (the count is
+            // remembered), and only rare words are worth folding.
+            let documents = try clauseCounts.documents(matching: clause.expression, db)
+            guard documents <= tolerance.fewDocuments,
+                let folded = analyzer.tokens(typed.text, mode: .prefix).first?.text, Lexicon.accepts(folded)
             else { continue }
             let edits = tolerance.edits(letters: folded.unicodeScalars.count)
             guard edits > 0 else { continue }
-            let documents = try clauseCounts.documents(matching: clause.expression, db)
-            guard documents <= tolerance.fewDocuments else { continue }
             let found = try nearestTerms(
                 to: folded, edits: edits, otherThan: typed.terms[0], moreFrequentThan: documents,
                 keeping: tolerance.maximumCorrections, db)
