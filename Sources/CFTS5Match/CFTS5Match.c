@@ -7,6 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct QueryStats QueryStats;
+
+/// What tier_rank() tells match_positions() about the row both are called
+/// for, one per connection (a connection runs one statement at a time, and
+/// both functions get it as their user data): whether the row can still be
+/// among the first `keep` rows. A row that cannot has no snippet to cut, and
+/// its positions are left out: formatting them was a fifth of the cost of
+/// ranking a candidate, for the many candidates of a long query.
+typedef struct {
+    Fts5Context *cursor;  // the ranking query's cursor, while it runs
+    QueryStats *stats;
+} RankingShared;
+
+static int row_is_beaten(const Fts5ExtensionApi *api, Fts5Context *fts);
+
 /// match_positions(fts_table [, depth]): where the row's phrase instances are
 /// (those before token `depth`, when given), as text
 /// "column offset phrase" triples separated by ';', in column then offset
@@ -17,6 +32,10 @@ static void match_positions(const Fts5ExtensionApi *api, Fts5Context *fts, sqlit
                             int argc, sqlite3_value **argv) {
     // An optional limit: instances at this token offset or later are left out.
     int depth = argc > 0 ? sqlite3_value_int(argv[0]) : 0;
+    if (row_is_beaten(api, fts)) {
+        sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+        return;
+    }
     int count = 0;
     if (api->xInstCount(fts, &count) != SQLITE_OK) {
         sqlite3_result_null(ctx);
@@ -40,17 +59,18 @@ static void match_positions(const Fts5ExtensionApi *api, Fts5Context *fts, sqlit
     sqlite3_result_text(ctx, text, length, sqlite3_free);
 }
 
-/// tier_rank(fts_table, map, clauses, soft, weight...): the row's place in
+/// tier_rank(fts_table, map, clauses, soft, keep, weight...): the row's place in
 /// Fouille's plan, in one number to sort by (lower first): tier * 1e6 + typos * 1e4 - score
 /// (typos: clauses the row holds only through typo corrections).
 /// One pass over the row's phrase instances yields the tier and the score
 /// alike: FTS5's bm25() and a separate tier function would each walk them.
 ///
-/// `map` gives the clause of each phrase ("0,1,1~,2,-1": -1 for exclusions,
+/// `map` gives the clause of each phrase ("0:12,1:40,1~:3,2:97,-1": -1 for exclusions,
 /// -2 for a phrase repeated only to restrict the rows, ignored here; "~"
 /// after a typo correction's phrase, whose matches weigh CORRECTION_WEIGHT
 /// and which puts a row holding its clause through corrections only below
-/// the rows of its tier holding it as typed),
+/// the rows of its tier holding it as typed; after ":" the number of
+/// documents holding the phrase, for its IDF, else counted here),
 /// clauses numbered rarest first, `clauses` how many there are. The tiers, in
 /// order: every clause; every clause but the last; … ; clause 0 alone; then
 /// the same among rows without clause 0 starting from clause 1, and so on. A
@@ -58,7 +78,8 @@ static void match_positions(const Fts5ExtensionApi *api, Fts5Context *fts, sqlit
 /// row, is in tier sum(n - i, i < j) + (n - j - p). With `soft` nonzero there
 /// are no tiers (every row is in tier 0): long queries are ranked by the
 /// score alone, since a document lacking one of many words is often the one
-/// wanted (see docs/RELEVANCE.md).
+/// wanted (see docs/RELEVANCE.md). `keep`: the rows the query returns
+/// (offset + limit), for match_positions() (see RankingShared); 0 for all.
 ///
 /// The score is BM25 (k1 1.2, b 0.9: FTS5's formula, with a stronger length
 /// normalisation) with the column weights given, times a proximity factor:
@@ -71,12 +92,77 @@ static void match_positions(const Fts5ExtensionApi *api, Fts5Context *fts, sqlit
 #define MAX_PHRASES 64
 #define MAX_COLUMNS 8
 
-/// Per query: what BM25 needs of the whole index, computed once.
-typedef struct {
+/// Per query: what the ranking needs of the query and of the whole index,
+/// worked out on the query's first row and kept for the others (FTS5 hands
+/// each query's auxiliary functions their own auxdata).
+struct QueryStats {
     int phrases;
     double idf[MAX_PHRASES];
     double average_length;
-} QueryStats;
+    /// The map, read once: each phrase's clause and whether it is a correction.
+    int clause_of[MAX_PHRASES];
+    int corrected[MAX_PHRASES];
+    double weights[MAX_COLUMNS];
+    /// The `keep` lowest ranks so far, a max-heap (`best[0]` the highest of
+    /// them), and whether the last row ranked (`last_rowid`) is among them.
+    RankingShared *shared;
+    int keep, kept;
+    double *best;
+    sqlite3_int64 last_rowid;
+    int last_kept;
+};
+
+/// Past this many rows wanted (a deep page), every row keeps its positions.
+#define MAX_KEEP 10000
+
+static void free_stats(void *pointer) {
+    QueryStats *stats = (QueryStats *)pointer;
+    if (stats->shared && stats->shared->stats == stats) {
+        stats->shared->cursor = NULL;
+        stats->shared->stats = NULL;
+    }
+    sqlite3_free(stats->best);
+    sqlite3_free(stats);
+}
+
+/// Records `rank` of the current row; returns whether it is among the
+/// `keep` lowest so far. A row among the `keep` first of the whole query is
+/// among them when it comes, since fewer rows were there to beat it.
+static int keep_rank(QueryStats *stats, double rank) {
+    if (!stats->best) return 1;
+    double *heap = stats->best;
+    if (stats->kept < stats->keep) {
+        int i = stats->kept++;
+        heap[i] = rank;
+        while (i > 0 && heap[(i - 1) / 2] < heap[i]) {
+            double swap = heap[i];
+            heap[i] = heap[(i - 1) / 2];
+            heap[(i - 1) / 2] = swap;
+            i = (i - 1) / 2;
+        }
+        return 1;
+    }
+    // Equal ranks are ordered by rowid, which only grows: a tie is beaten.
+    if (rank >= heap[0]) return 0;
+    heap[0] = rank;
+    for (int i = 0;;) {
+        int largest = i, left = 2 * i + 1, right = left + 1;
+        if (left < stats->kept && heap[left] > heap[largest]) largest = left;
+        if (right < stats->kept && heap[right] > heap[largest]) largest = right;
+        if (largest == i) break;
+        double swap = heap[i];
+        heap[i] = heap[largest];
+        heap[largest] = swap;
+        i = largest;
+    }
+    return 1;
+}
+
+static int row_is_beaten(const Fts5ExtensionApi *api, Fts5Context *fts) {
+    RankingShared *shared = (RankingShared *)api->xUserData(fts);
+    if (!shared || shared->cursor != fts || !shared->stats) return 0;
+    return !shared->stats->last_kept && shared->stats->last_rowid == api->xRowid(fts);
+}
 
 static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *context) {
     (void)api;
@@ -85,7 +171,34 @@ static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *contex
     return SQLITE_OK;
 }
 
-static QueryStats *query_stats(const Fts5ExtensionApi *api, Fts5Context *fts, int *rc) {
+/// Reads `map` (see tier_rank()) into `stats`; `documents[p]` is the count
+/// after phrase p's ':', or -1 when the map gives none.
+static void read_map(const char *map, QueryStats *stats, sqlite3_int64 *documents) {
+    for (int p = 0; p < stats->phrases; p++) {
+        int clause = p;
+        sqlite3_int64 count = -1;
+        if (map && *map) {
+            char *end = NULL;
+            long value = strtol(map, &end, 10);
+            if (end != map) clause = (int)value;
+            if (*end == '~') {
+                stats->corrected[p] = 1;
+                end++;
+            }
+            if (*end == ':') {
+                char *digits = end + 1;
+                long long documents_given = strtoll(digits, &end, 10);
+                if (end != digits && documents_given >= 0) count = documents_given;
+            }
+            map = (*end == ',') ? end + 1 : end;
+        }
+        stats->clause_of[p] = clause;
+        documents[p] = count;
+    }
+}
+
+static QueryStats *query_stats(const Fts5ExtensionApi *api, Fts5Context *fts, int argc, sqlite3_value **argv,
+                               int *rc) {
     QueryStats *stats = (QueryStats *)api->xGetAuxdata(fts, 0);
     if (stats) return stats;
     stats = sqlite3_malloc(sizeof(QueryStats));
@@ -94,6 +207,13 @@ static QueryStats *query_stats(const Fts5ExtensionApi *api, Fts5Context *fts, in
         return NULL;
     }
     memset(stats, 0, sizeof(QueryStats));
+    stats->last_rowid = -1;
+    stats->last_kept = 1;
+    int keep = argc > 3 ? sqlite3_value_int(argv[3]) : 0;
+    if (keep > 0 && keep <= MAX_KEEP) {
+        stats->best = sqlite3_malloc((int)sizeof(double) * keep);
+        if (stats->best) stats->keep = keep;
+    }
     sqlite3_int64 rows = 0, tokens = 0;
     *rc = api->xRowCount(fts, &rows);
     if (*rc == SQLITE_OK) *rc = api->xColumnTotalSize(fts, -1, &tokens);
@@ -101,16 +221,32 @@ static QueryStats *query_stats(const Fts5ExtensionApi *api, Fts5Context *fts, in
     if (stats->average_length <= 0) stats->average_length = 1.0;
     stats->phrases = api->xPhraseCount(fts);
     if (stats->phrases > MAX_PHRASES) stats->phrases = MAX_PHRASES;
+    for (int c = 0; c < MAX_COLUMNS; c++) stats->weights[c] = (c + 4 < argc) ? sqlite3_value_double(argv[c + 4]) : 1.0;
+    sqlite3_int64 documents[MAX_PHRASES];
+    read_map(argc > 3 ? (const char *)sqlite3_value_text(argv[0]) : NULL, stats, documents);
     for (int i = 0; *rc == SQLITE_OK && i < stats->phrases; i++) {
-        sqlite3_int64 containing = 0;
-        *rc = api->xQueryPhrase(fts, i, (void *)&containing, count_row);
+        // A count the caller did not give: a whole pass over the phrase's
+        // documents, which is why the caller gives them (it has them anyway).
+        sqlite3_int64 containing = documents[i];
+        if (containing < 0) {
+            containing = 0;
+            *rc = api->xQueryPhrase(fts, i, (void *)&containing, count_row);
+        }
         double idf = log((rows - containing + 0.5) / (containing + 0.5));
         stats->idf[i] = idf <= 0.0 ? 1e-6 : idf;
     }
-    if (*rc == SQLITE_OK) *rc = api->xSetAuxdata(fts, stats, sqlite3_free);
     if (*rc != SQLITE_OK) {
-        sqlite3_free(stats);
+        free_stats(stats);
         return NULL;
+    }
+    // On failure SQLite has already freed it, with free_stats().
+    *rc = api->xSetAuxdata(fts, stats, free_stats);
+    if (*rc != SQLITE_OK) return NULL;
+    RankingShared *shared = (RankingShared *)api->xUserData(fts);
+    if (shared) {
+        shared->cursor = fts;
+        shared->stats = stats;
+        stats->shared = shared;
     }
     return stats;
 }
@@ -145,38 +281,28 @@ static double proximity_factor(int clauses, int best_window, int adjacent_pairs)
     return (1.0 + SPAN_WEIGHT * window) * (1.0 + ADJACENT_WEIGHT * adjacency);
 }
 
+/// `rank`, recorded for match_positions() on the same row.
+static double ranked(const Fts5ExtensionApi *api, Fts5Context *fts, QueryStats *stats, double rank) {
+    stats->last_rowid = api->xRowid(fts);
+    stats->last_kept = keep_rank(stats, rank);
+    return rank;
+}
+
 static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
                       int argc, sqlite3_value **argv) {
     int rc = SQLITE_OK;
-    QueryStats *stats = query_stats(api, fts, &rc);
+    QueryStats *stats = query_stats(api, fts, argc, argv, &rc);
     if (!stats) {
         sqlite3_result_error_code(ctx, rc);
         return;
     }
-    const char *map = argc > 2 ? (const char *)sqlite3_value_text(argv[0]) : NULL;
-    int n = argc > 2 ? sqlite3_value_int(argv[1]) : 0;
-    int soft = argc > 2 ? sqlite3_value_int(argv[2]) : 0;
+    int n = argc > 3 ? sqlite3_value_int(argv[1]) : 0;
+    int soft = argc > 3 ? sqlite3_value_int(argv[2]) : 0;
     if (n <= 0 || n > MAX_CLAUSES) n = MAX_CLAUSES;
-    double weights[MAX_COLUMNS];
     int columns = api->xColumnCount(fts);
-    for (int c = 0; c < MAX_COLUMNS; c++) weights[c] = (c + 3 < argc) ? sqlite3_value_double(argv[c + 3]) : 1.0;
-
-    int clause_of[MAX_PHRASES];
-    int corrected[MAX_PHRASES] = {0};
-    for (int p = 0; p < stats->phrases; p++) {
-        int clause = p;
-        if (map) {
-            char *end = NULL;
-            long value = strtol(map, &end, 10);
-            if (end != map) clause = (int)value;
-            if (*end == '~') {
-                corrected[p] = 1;
-                end++;
-            }
-            map = (*end == ',') ? end + 1 : end;
-        }
-        clause_of[p] = clause;
-    }
+    const int *clause_of = stats->clause_of;
+    const int *corrected = stats->corrected;
+    const double *weights = stats->weights;
 
     double frequency[MAX_PHRASES] = {0};
     int present[MAX_CLAUSES] = {0};
@@ -244,7 +370,7 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
     score *= proximity_factor(n, best_window, adjacent_pairs / 2);
     if (soft) {
         if (score > 999999.0) score = 999999.0;
-        sqlite3_result_double(ctx, -score);
+        sqlite3_result_double(ctx, ranked(api, fts, stats, -score));
         return;
     }
 
@@ -258,7 +384,7 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
     int typos = 0;
     for (int c = 0; c < n; c++) typos += present[c] && !present_as_typed[c];
     if (score > 9999.0) score = 9999.0;
-    sqlite3_result_double(ctx, (double)tier * 1e6 + typos * 1e4 - score);
+    sqlite3_result_double(ctx, ranked(api, fts, stats, (double)tier * 1e6 + typos * 1e4 - score));
 }
 
 /// FTS5 hands out its API through `SELECT fts5(?)` with a bound pointer.
@@ -275,7 +401,15 @@ static fts5_api *fts5_api_of(sqlite3 *db) {
 int fouille_register_functions(void *db) {
     fts5_api *api = fts5_api_of((sqlite3 *)db);
     if (api == NULL) return SQLITE_ERROR;
-    int rc = api->xCreateFunction(api, "match_positions", NULL, match_positions, NULL);
-    if (rc != SQLITE_OK) return rc;
-    return api->xCreateFunction(api, "tier_rank", NULL, tier_rank, NULL);
+    RankingShared *shared = sqlite3_malloc(sizeof(RankingShared));
+    if (shared == NULL) return SQLITE_NOMEM;
+    memset(shared, 0, sizeof(RankingShared));
+    // Shared by both; tier_rank()'s destructor frees it when the connection
+    // closes, after which neither function runs.
+    int rc = api->xCreateFunction(api, "match_positions", shared, match_positions, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_free(shared);
+        return rc;
+    }
+    return api->xCreateFunction(api, "tier_rank", shared, tier_rank, sqlite3_free);
 }

@@ -59,9 +59,9 @@ public struct Ranking: Sendable, Equatable {
     var bm25: String { "bm25(documents_fts, \(titleWeight), \(leadWeight), \(bodyWeight))" }
 
     /// The SQL for `tier_rank()` (tier, then the score), taking the phrase
-    /// map, the clause count and whether to rank softly (1, no tiers) or not
-    /// (0) as its three parameters.
-    var tierRank: String { "tier_rank(documents_fts, ?, ?, ?, \(titleWeight), \(leadWeight), \(bodyWeight))" }
+    /// map, the clause count, whether to rank softly (1, no tiers) or not
+    /// (0), and the rows wanted (offset + limit) as its four parameters.
+    var tierRank: String { "tier_rank(documents_fts, ?, ?, ?, ?, \(titleWeight), \(leadWeight), \(bodyWeight))" }
 
     /// `tier_rank()`'s number (tier × 10⁶ + corrected clauses × 10⁴ − score)
     /// back into its parts.

@@ -176,6 +176,10 @@ struct QueryPlan {
         let rankMap: [Int]
         /// Per phrase: a typo correction (see ``TypoTolerance``).
         let corrected: [Bool]
+        /// Per phrase: the documents holding it, for its IDF. Planning has
+        /// counted them already (and remembers them); left to `tier_rank()`,
+        /// each query would walk every document of every word once more.
+        let documents: [Int]
         /// Clauses with a correction among their alternatives.
         let correctedClauses: Int
         /// Ranked by score alone, without tiers (see ``QueryPlan/soft``).
@@ -195,9 +199,17 @@ struct QueryPlan {
                 FROM documents_fts
                 WHERE documents_fts MATCH ? ORDER BY rank, rowid LIMIT ? OFFSET ?
                 """)
-            // "~" marks a correction's phrase.
-            let map = zip(rankMap, corrected).map { "\($0)" + ($1 ? "~" : "") }.joined(separator: ",")
-            return try GRDB.Row.fetchAll(statement, arguments: [map, clauseCount, soft ? 1 : 0, expression, limit, offset]).map { row in
+            // "clause~:documents", "~" marking a correction's phrase.
+            var map = ""
+            for phrase in rankMap.indices {
+                if phrase > 0 { map += "," }
+                map += String(rankMap[phrase]) + (corrected[phrase] ? "~:" : ":") + String(documents[phrase])
+            }
+            return try GRDB.Row.fetchAll(statement, arguments: [
+                // A page past 2³⁰ rows (it is empty) keeps every row's positions.
+                map, clauseCount, soft ? 1 : 0, offset < 1 << 30 && limit < 1 << 30 ? offset + limit : 0,
+                expression, limit, offset,
+            ]).map { row in
                 // Ranked softly, every row is in one tier, reported as the loosest (1).
                 let (tier, typos, bm25) = soft ? (tiers - 1, 0, row[1]) : Ranking.split(row[1])
                 let score = Ranking.score(level: tiers - tier, bm25: bm25, typos: typos, corrected: correctedClauses)
@@ -232,35 +244,39 @@ struct QueryPlan {
         }
         guard !counted.isEmpty else { return nil }
         soft = counted.count >= ranking.softFromClauses
-        let clauses = Array(counted.enumerated()
+        counted = counted.enumerated()
             .sorted { ($0.element.documents, $0.offset) < ($1.element.documents, $1.offset) }
-            .map(\.element.clause)
-            .prefix(Self.maximumClauses))
+            .map(\.element)
+        let clauses = Array(counted.map(\.clause).prefix(Self.maximumClauses))
         clauseCount = clauses.count
         self.clauses = clauses
         excluded = query.excluded
-        var phraseClauses: [Int] = [], phraseLengths: [Int] = [], corrected: [Bool] = []
-        for (number, clause) in clauses.enumerated() {
+        var phraseClauses: [Int] = [], phraseLengths: [Int] = [], corrected: [Bool] = [], documents: [Int] = []
+        for (number, (clause, clauseDocuments)) in counted.prefix(Self.maximumClauses).enumerated() {
             for term in clause.alternatives {
                 phraseClauses.append(number)
                 phraseLengths.append(max(1, term.terms.count))
                 corrected.append(term.isCorrection)
+                documents.append(
+                    clause.alternatives.count == 1 ? clauseDocuments : try counts.documents(matching: term.expression, db))
             }
         }
         for term in query.excluded {
             phraseClauses.append(-1)
             phraseLengths.append(max(1, term.terms.count))
             corrected.append(false)
+            documents.append(0)  // rows holding it are not matched: its IDF is never used
         }
         let correctedClauses = clauses.filter { $0.alternatives.contains(where: \.isCorrection) }.count
         strict = Tiers(
             expression: SearchQuery.expression(all: clauses, without: query.excluded),
             clauseCount: clauses.count, phraseClauses: phraseClauses, phraseLengths: phraseLengths,
-            rankMap: phraseClauses, corrected: corrected, correctedClauses: correctedClauses)
+            rankMap: phraseClauses, corrected: corrected, documents: documents, correctedClauses: correctedClauses)
         loose = Tiers(
             expression: SearchQuery.expression(any: clauses, without: query.excluded),
             clauseCount: clauses.count, phraseClauses: phraseClauses, phraseLengths: phraseLengths,
-            rankMap: phraseClauses, corrected: corrected, correctedClauses: correctedClauses, soft: soft)
+            rankMap: phraseClauses, corrected: corrected, documents: documents, correctedClauses: correctedClauses,
+            soft: soft)
     }
 
     /// The first tiers only: documents containing any of the `rarer` rarest
@@ -285,6 +301,8 @@ struct QueryPlan {
             expression: expression, clauseCount: clauseCount, phraseClauses: snippetMap + loose.phraseClauses,
             phraseLengths: lengths + loose.phraseLengths, rankMap: rankMap + loose.rankMap,
             corrected: Array(repeating: false, count: rankMap.count) + loose.corrected,
+            // A repeated phrase only restricts the rows: its count is never read.
+            documents: Array(repeating: 0, count: rankMap.count) + loose.documents,
             correctedClauses: loose.correctedClauses, soft: soft)
     }
 

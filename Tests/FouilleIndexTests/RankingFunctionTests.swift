@@ -1,0 +1,78 @@
+@testable import FouilleIndex
+import GRDB
+import XCTest
+
+/// `tier_rank()` and `match_positions()` (CFTS5Match.c) as the searcher
+/// calls them: the shortcuts they take must not change what a search shows.
+final class RankingFunctionTests: XCTestCase {
+    /// Forty articles on the same subject; later ones say it more often, so
+    /// the best rows come last and rows kept early are beaten later.
+    private func fixture() throws -> IndexFixture {
+        var documents: [(id: String, title: String, lead: String, body: String)] = []
+        for i in 0..<40 {
+            let repeated = String(repeating: " La tempête frappe encore le littoral breton.", count: 1 + i / 8)
+            documents.append((
+                "tempete-\(i).txt", "Bulletin météo numéro \(i)", "Vents forts attendus sur la côte",
+                "Une tempête approche du littoral." + repeated + " Les pêcheurs restent au port de Brest."))
+        }
+        return try IndexFixture(documents)
+    }
+
+    func testEveryPageShowsTheMatchesOfItsHits() throws {
+        let f = try fixture()
+        for query in ["tempête littoral", "tempête sur le littoral breton, pêcheurs au port"] {
+            let whole = try f.index.search(query, limit: 100)
+            XCTAssertEqual(whole.hits.count, 40)
+            var paged: [SearchHit] = []
+            for offset in stride(from: 0, to: 40, by: 3) {
+                paged += try f.index.search(query, limit: 3, offset: offset).hits
+            }
+            XCTAssertEqual(paged.map(\.id), whole.hits.map(\.id), query)
+            XCTAssertEqual(paged.map(\.snippet), whole.hits.map(\.snippet), "same snippets on every page: \(query)")
+            XCTAssertTrue(paged.allSatisfy { $0.snippet.marked.contains(Snippet.open) }, "every hit shows a match: \(query)")
+        }
+    }
+
+    /// The searcher hands `tier_rank()` each phrase's document count from
+    /// its plan; without one, the function counts them itself. Both must
+    /// give the same ranks, and a wrong count must show.
+    func testGivenDocumentCountsRankAsCountedOnes() throws {
+        let f = try fixture()
+        let expression = #"("tempête" OR "pêcheurs" OR "météo")"#
+        let counts = try ["tempête", "pêcheurs", "météo"].map { word in
+            try f.index.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", arguments: ["\"\(word)\""])!
+            }
+        }
+        XCTAssertEqual(counts, [40, 40, 40])
+        func ranks(_ map: String) throws -> [Double] {
+            try f.index.read { db in
+                try Double.fetchAll(
+                    db, sql: "SELECT tier_rank(documents_fts, ?, 3, 1, 0, 10, 5, 1) FROM documents_fts WHERE documents_fts MATCH ? ORDER BY rowid",
+                    arguments: [map, expression])
+            }
+        }
+        let counted = try ranks("0,1,2")
+        XCTAssertEqual(counted.count, 40)
+        XCTAssertEqual(try ranks("0:40,1:40,2:40"), counted)
+        XCTAssertNotEqual(try ranks("0:1,1:1,2:1"), counted, "the counts given are the ones used")
+    }
+
+    /// Rows that cannot reach the page get no positions; the rows of the
+    /// page always do, whatever order the candidates come in.
+    func testOnlyRowsThatCanReachThePageGetPositions() throws {
+        let f = try fixture()
+        let rows = try f.index.read { db in
+            try Row.fetchAll(
+                db, sql: """
+                    SELECT rowid, tier_rank(documents_fts, '0', 1, 1, 2, 10, 5, 1) AS rank, match_positions(documents_fts)
+                    FROM documents_fts WHERE documents_fts MATCH '"tempête"'
+                    """)
+        }
+        XCTAssertEqual(rows.count, 40)
+        let withPositions = rows.filter { !($0[2] as String).isEmpty }
+        XCTAssertLessThan(withPositions.count, 40, "some rows were beaten when they came")
+        let best = rows.sorted { ($0[1] as Double, $0[0] as Int64) < ($1[1] as Double, $1[0] as Int64) }.prefix(2)
+        XCTAssertTrue(best.allSatisfy { !($0[2] as String).isEmpty }, "the two best rows keep their positions")
+    }
+}
