@@ -15,10 +15,43 @@ typedef struct QueryStats QueryStats;
 /// among the first `keep` rows. A row that cannot has no snippet to cut, and
 /// its positions are left out: formatting them was a fifth of the cost of
 /// ranking a candidate, for the many candidates of a long query.
+///
+/// It also remembers each document's length, in tokens, for BM25: FTS5
+/// reads it from a table of its own for every row, a b-tree search that
+/// was the largest single cost of ranking a candidate. Read-only
+/// connections only (the daemon's readers): the lengths are forgotten
+/// whenever SQLite's data version says the file changed.
 typedef struct {
     Fts5Context *cursor;  // the ranking query's cursor, while it runs
     QueryStats *stats;
+    sqlite3 *db;
+    int lengths_valid;    // for the current query
+    unsigned int data_version;
+    unsigned int *lengths;  // by rowid: the length + 1, 0 when not known yet
+    sqlite3_int64 capacity;
 } RankingShared;
+
+/// Rowids past this are not remembered (16 MB of lengths).
+#define MAX_REMEMBERED_ROWID (4 * 1024 * 1024)
+
+static void free_shared(void *pointer) {
+    RankingShared *shared = (RankingShared *)pointer;
+    sqlite3_free(shared->lengths);
+    sqlite3_free(shared);
+}
+
+/// At the start of each ranking query: whether remembered lengths can be
+/// used, forgetting them if the file changed since.
+static void check_lengths(RankingShared *shared) {
+    unsigned int version = 0;
+    shared->lengths_valid = 0;
+    if (!shared->db || sqlite3_db_readonly(shared->db, "main") != 1) return;
+    if (sqlite3_file_control(shared->db, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK) return;
+    if (version != shared->data_version && shared->lengths)
+        memset(shared->lengths, 0, sizeof(unsigned int) * (size_t)shared->capacity);
+    shared->data_version = version;
+    shared->lengths_valid = 1;
+}
 
 static int row_is_beaten(const Fts5ExtensionApi *api, Fts5Context *fts);
 
@@ -247,6 +280,7 @@ static QueryStats *query_stats(const Fts5ExtensionApi *api, Fts5Context *fts, in
         shared->cursor = fts;
         shared->stats = stats;
         stats->shared = shared;
+        check_lengths(shared);
     }
     return stats;
 }
@@ -288,26 +322,54 @@ static double ranked(const Fts5ExtensionApi *api, Fts5Context *fts, QueryStats *
     return rank;
 }
 
-static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
-                      int argc, sqlite3_value **argv) {
-    int rc = SQLITE_OK;
-    QueryStats *stats = query_stats(api, fts, argc, argv, &rc);
-    if (!stats) {
-        sqlite3_result_error_code(ctx, rc);
-        return;
+/// The row's length in tokens, all columns, remembered when `shared` allows.
+static int row_length(const Fts5ExtensionApi *api, Fts5Context *fts, RankingShared *shared, sqlite3_int64 *length) {
+    sqlite3_int64 rowid = api->xRowid(fts);
+    int remember = shared && shared->lengths_valid && rowid >= 0 && rowid < MAX_REMEMBERED_ROWID;
+    if (remember && rowid >= shared->capacity) {
+        sqlite3_int64 capacity = shared->capacity ? shared->capacity : 1024;
+        while (capacity <= rowid) capacity *= 2;
+        if (capacity > MAX_REMEMBERED_ROWID) capacity = MAX_REMEMBERED_ROWID;
+        unsigned int *grown = sqlite3_realloc64(shared->lengths, sizeof(unsigned int) * (sqlite3_uint64)capacity);
+        if (grown) {
+            memset(grown + shared->capacity, 0, sizeof(unsigned int) * (size_t)(capacity - shared->capacity));
+            shared->lengths = grown;
+            shared->capacity = capacity;
+        } else {
+            remember = 0;
+        }
     }
-    int n = argc > 3 ? sqlite3_value_int(argv[1]) : 0;
-    int soft = argc > 3 ? sqlite3_value_int(argv[2]) : 0;
-    if (n <= 0 || n > MAX_CLAUSES) n = MAX_CLAUSES;
+    if (remember && shared->lengths[rowid]) {
+        *length = shared->lengths[rowid] - 1;
+        return SQLITE_OK;
+    }
+    int rc = SQLITE_OK;
+    *length = 0;
     int columns = api->xColumnCount(fts);
-    const int *clause_of = stats->clause_of;
-    const int *corrected = stats->corrected;
-    const double *weights = stats->weights;
+    for (int c = 0; rc == SQLITE_OK && c < columns; c++) {
+        int size = 0;
+        rc = api->xColumnSize(fts, c, &size);
+        *length += size;
+    }
+    if (rc == SQLITE_OK && remember && *length < 0xFFFFFFFELL) shared->lengths[rowid] = (unsigned int)*length + 1;
+    return rc;
+}
 
-    double frequency[MAX_PHRASES] = {0};
-    int present[MAX_CLAUSES] = {0};
-    int present_as_typed[MAX_CLAUSES] = {0};
-    // Proximity, in the same pass: instances come in column, then offset order.
+/// The most proximity_factor() gives `clauses` clauses.
+static double maximum_proximity(int clauses) {
+    return clauses < 2 ? 1.0 : (1.0 + SPAN_WEIGHT) * (1.0 + ADJACENT_WEIGHT);
+}
+
+/// The sort number of a row of `tier` with `typos` and `score` (see tier_rank()).
+static double rank_of(int soft, long tier, int typos, double score) {
+    if (soft) return -(score > 999999.0 ? 999999.0 : score);
+    return (double)tier * 1e6 + typos * 1e4 - (score > 9999.0 ? 9999.0 : score);
+}
+
+/// The window and adjacency counts of proximity_factor(), in one walk over
+/// the row's instances in column, then offset order.
+static int proximity(const Fts5ExtensionApi *api, Fts5Context *fts, const QueryStats *stats, int n, double *factor) {
+    const int *clause_of = stats->clause_of;
     unsigned long long adjacent[MAX_CLAUSES] = {0};  // bit k of adjacent[c]: clauses c and k side by side
     int previous_clause = -1, previous_column = -1, previous_offset = 0;
     int window_clause[WINDOW_CAPACITY], window_column[WINDOW_CAPACITY], window_offset[WINDOW_CAPACITY];
@@ -315,17 +377,13 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
     int in_window[MAX_CLAUSES] = {0};      // instances of each clause in it
     int window_clauses = 0, best_window = 0;
     int instances = 0;
-    rc = api->xInstCount(fts, &instances);
+    int rc = api->xInstCount(fts, &instances);
     for (int i = 0; rc == SQLITE_OK && i < instances; i++) {
         int phrase = 0, column = 0, offset = 0;
         rc = api->xInst(fts, i, &phrase, &column, &offset);
         if (rc != SQLITE_OK || phrase >= stats->phrases) continue;
         int clause = clause_of[phrase];
-        if (clause == -2) continue;  // a repeated phrase, there to restrict the rows: counted once
-        frequency[phrase] += ((column < MAX_COLUMNS) ? weights[column] : 1.0) * (corrected[phrase] ? CORRECTION_WEIGHT : 1.0);
-        if (clause < 0 || clause >= n) continue;
-        present[clause] = 1;
-        if (!corrected[phrase]) present_as_typed[clause] = 1;
+        if (clause < 0 || clause >= n) continue;  // exclusions, and phrases repeated to restrict the rows
 
         if (previous_clause >= 0 && previous_clause != clause && column == previous_column
             && offset - previous_offset <= 1) {
@@ -350,12 +408,47 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
         window_offset[slot] = offset;
         if (in_window[clause]++ == 0 && ++window_clauses > best_window) best_window = window_clauses;
     }
-    sqlite3_int64 length = 0;
-    for (int c = 0; rc == SQLITE_OK && c < columns; c++) {
-        int size = 0;
-        rc = api->xColumnSize(fts, c, &size);
-        length += size;
+    int adjacent_pairs = 0;
+    for (int c = 0; c < n; c++) adjacent_pairs += __builtin_popcountll(adjacent[c]);
+    *factor = proximity_factor(n, best_window, adjacent_pairs / 2);
+    return rc;
+}
+
+static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                      int argc, sqlite3_value **argv) {
+    int rc = SQLITE_OK;
+    QueryStats *stats = query_stats(api, fts, argc, argv, &rc);
+    if (!stats) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
     }
+    int n = argc > 3 ? sqlite3_value_int(argv[1]) : 0;
+    int soft = argc > 3 ? sqlite3_value_int(argv[2]) : 0;
+    if (n <= 0 || n > MAX_CLAUSES) n = MAX_CLAUSES;
+    const int *clause_of = stats->clause_of;
+    const int *corrected = stats->corrected;
+    const double *weights = stats->weights;
+
+    // First what every row needs, phrase by phrase: its BM25, tier and typos.
+    double frequency[MAX_PHRASES] = {0};
+    int present[MAX_CLAUSES] = {0};
+    int present_as_typed[MAX_CLAUSES] = {0};
+    for (int p = 0; rc == SQLITE_OK && p < stats->phrases; p++) {
+        int clause = clause_of[p];
+        if (clause == -2) continue;  // a repeated phrase, there to restrict the rows: counted once
+        Fts5PhraseIter iterator;
+        int column = 0, offset = 0;
+        rc = api->xPhraseFirst(fts, p, &iterator, &column, &offset);
+        double weight = corrected[p] ? CORRECTION_WEIGHT : 1.0;
+        for (; rc == SQLITE_OK && column >= 0; api->xPhraseNext(fts, &iterator, &column, &offset))
+            frequency[p] += ((column < MAX_COLUMNS) ? weights[column] : 1.0) * weight;
+        if (frequency[p] > 0 && clause >= 0 && clause < n) {
+            present[clause] = 1;
+            if (!corrected[p]) present_as_typed[clause] = 1;
+        }
+    }
+    sqlite3_int64 length = 0;
+    if (rc == SQLITE_OK) rc = row_length(api, fts, stats->shared, &length);
     if (rc != SQLITE_OK) {
         sqlite3_result_error_code(ctx, rc);
         return;
@@ -365,26 +458,35 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
     for (int p = 0; p < stats->phrases; p++) {
         if (frequency[p] > 0) score += stats->idf[p] * (frequency[p] * (BM25_K1 + 1)) / (frequency[p] + norm);
     }
-    int adjacent_pairs = 0;
-    for (int c = 0; c < n; c++) adjacent_pairs += __builtin_popcountll(adjacent[c]);
-    score *= proximity_factor(n, best_window, adjacent_pairs / 2);
-    if (soft) {
-        if (score > 999999.0) score = 999999.0;
-        sqlite3_result_double(ctx, ranked(api, fts, stats, -score));
-        return;
+    long tier = 0;
+    int typos = 0;
+    if (!soft) {
+        int j = 0;
+        while (j < n && !present[j]) j++;
+        int run = 0;
+        while (j + run < n && present[j + run]) run++;
+        for (int i = 0; i < j; i++) tier += n - i;
+        tier += n - j - run;
+        for (int c = 0; c < n; c++) typos += present[c] && !present_as_typed[c];
     }
 
-    int j = 0;
-    while (j < n && !present[j]) j++;
-    int run = 0;
-    while (j + run < n && present[j + run]) run++;
-    long tier = 0;
-    for (int i = 0; i < j; i++) tier += n - i;
-    tier += n - j - run;
-    int typos = 0;
-    for (int c = 0; c < n; c++) typos += present[c] && !present_as_typed[c];
-    if (score > 9999.0) score = 9999.0;
-    sqlite3_result_double(ctx, ranked(api, fts, stats, (double)tier * 1e6 + typos * 1e4 - score));
+    // Proximity walks every instance in order, the costly part: a row that
+    // cannot reach the page even with the most proximity gives is left at
+    // that best case, which sorts after the page all the same.
+    double best_case = rank_of(soft, tier, typos, score * maximum_proximity(n));
+    if (stats->best && stats->kept == stats->keep && best_case >= stats->best[0]) {
+        stats->last_rowid = api->xRowid(fts);
+        stats->last_kept = 0;
+        sqlite3_result_double(ctx, best_case);
+        return;
+    }
+    double factor = 1.0;
+    rc = proximity(api, fts, stats, n, &factor);
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    sqlite3_result_double(ctx, ranked(api, fts, stats, rank_of(soft, tier, typos, score * factor)));
 }
 
 /// FTS5 hands out its API through `SELECT fts5(?)` with a bound pointer.
@@ -404,6 +506,7 @@ int fouille_register_functions(void *db) {
     RankingShared *shared = sqlite3_malloc(sizeof(RankingShared));
     if (shared == NULL) return SQLITE_NOMEM;
     memset(shared, 0, sizeof(RankingShared));
+    shared->db = (sqlite3 *)db;
     // Shared by both; tier_rank()'s destructor frees it when the connection
     // closes, after which neither function runs.
     int rc = api->xCreateFunction(api, "match_positions", shared, match_positions, NULL);
@@ -411,5 +514,5 @@ int fouille_register_functions(void *db) {
         sqlite3_free(shared);
         return rc;
     }
-    return api->xCreateFunction(api, "tier_rank", shared, tier_rank, sqlite3_free);
+    return api->xCreateFunction(api, "tier_rank", shared, tier_rank, free_shared);
 }

@@ -75,4 +75,29 @@ final class RankingFunctionTests: XCTestCase {
         let best = rows.sorted { ($0[1] as Double, $0[0] as Int64) < ($1[1] as Double, $1[0] as Int64) }.prefix(2)
         XCTAssertTrue(best.allSatisfy { !($0[2] as String).isEmpty }, "the two best rows keep their positions")
     }
+
+    /// The daemon's readers remember document lengths; an update that
+    /// changes a document's length (same rowid) must change its score as a
+    /// reader that never saw it before would score it.
+    func testRememberedLengthsFollowUpdates() throws {
+        let f = try fixture()
+        let query = "tempête sur le littoral breton, pêcheurs au port"
+        for _ in 0..<3 { _ = try f.index.search(query, limit: 40) }  // every reader has seen every row
+        let long = String(repeating: " Le vent souffle sur les dunes et les falaises de granit rose.", count: 60)
+        try f.index.write { writer in
+            try writer.upsert(IndexFixture.document(
+                "tempete-39.txt", "Bulletin météo numéro 39", "Vents forts attendus sur la côte",
+                "Une tempête approche du littoral." + long))
+        }
+        var seen: [[SearchHit]] = []
+        for _ in 0..<3 { seen.append(try f.index.search(query, limit: 40).hits) }
+        let fresh = try SearchIndex.open(f.location, readOnly: true)
+        defer { try? fresh.close() }
+        let expected = try fresh.search(query, limit: 40).hits
+        XCTAssertNotEqual(expected.firstIndex { $0.id == "tempete-39.txt" }, 0, "the longer document fell")
+        for hits in seen {
+            XCTAssertEqual(hits.map(\.id), expected.map(\.id))
+            XCTAssertEqual(hits.map(\.score), expected.map(\.score))
+        }
+    }
 }
