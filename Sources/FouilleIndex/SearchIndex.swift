@@ -26,6 +26,8 @@ public final class SearchIndex: Sendable {
 
     /// The index analyses French (not a plain baseline table of a benchmark).
     let analysesFrench: Bool
+    /// Holds the first commit until a whole-file check has passed.
+    let commitGate = CommitGate()
 
     private init(location: IndexLocation, generation: Generation, pool: DatabasePool) throws {
         self.location = location
@@ -284,6 +286,7 @@ public final class SearchIndex: Sendable {
                 _ = NewWords.shared.take(connection)
                 let result = try body(IndexWriter(db: db))
                 try Lexicon.record(NewWords.shared.take(connection), db)
+                try commitGate.pass()
                 return result
             }
         }
@@ -314,6 +317,24 @@ public final class SearchIndex: Sendable {
         } catch IndexError.timeout {
             return false
         }
+    }
+
+    /// Starts ``quickCheck(timeLimit:)`` on another thread; the next
+    /// ``write(_:)`` to commit waits for it, and rolls back if the file is
+    /// damaged (throwing, as ``quickCheck(timeLimit:)`` would). A writer
+    /// gets its first batch ready meanwhile instead of waiting. `cutShort`
+    /// runs when the time limit left part of the file unchecked. Call
+    /// ``passCheck()`` at the end, for a run that committed nothing.
+    public func checkBeforeFirstCommit(timeLimit: Duration = .seconds(30), cutShort: @escaping @Sendable () -> Void) {
+        commitGate.start { [self] in
+            if try !quickCheck(timeLimit: timeLimit) { cutShort() }
+        }
+    }
+
+    /// The verdict of a check started by ``checkBeforeFirstCommit(timeLimit:cutShort:)``
+    /// that no commit has asked for yet.
+    public func passCheck() throws {
+        try commitGate.pass()
     }
 
     private func quickCheck(_ db: Database) throws {

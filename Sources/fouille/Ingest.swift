@@ -23,8 +23,9 @@ struct Ingest: ParsableCommand {
             bytes replaced, with a warning. Binary, unreadable and oversized files \
             are not indexed and count as failed.
 
-            The index file is checked whole first (SQLite quick_check): a damaged one is \
-            refused, with status 2 and the repair to run.
+            The index file is checked whole (SQLite quick_check) while the first batch \
+            is read, and nothing is committed before the check passes: a damaged file is \
+            refused, unchanged, with status 2 and the repair to run.
 
             One ingest or rebuild writes an index at a time: a second one exits at \
             once with status 75, or waits with --wait.
@@ -70,12 +71,15 @@ struct Ingest: ParsableCommand {
         let summary: IngestSummary
         do {
             let index = try SearchIndex.open(indexOption.location, creating: true)
-            // Writing into a damaged file could spread the damage.
-            if try !index.quickCheck() {
-                logger.warning("\(index.generation.file.path) is large: its check was cut short, ingesting into it unchecked")
+            // Writing into a damaged file could spread the damage: nothing
+            // commits before the check has passed.
+            let path = index.generation.file.path
+            index.checkBeforeFirstCommit { [logger] in
+                logger.warning("\(path) is large: its check was cut short, ingesting into it unchecked")
             }
             let report = Self.progress(nice: nice, quiet: quiet)
             summary = try Ingester(index: index, options: options, logger: logger, progress: report).run(folders)
+            try index.passCheck()
             ProgressLine.clear()
             try index.close()
         } catch {
