@@ -139,6 +139,9 @@ struct QueryStats {
     /// The `keep` lowest ranks so far, a max-heap (`best[0]` the highest of
     /// them), and whether the last row ranked (`last_rowid`) is among them.
     RankingShared *shared;
+    /// Counting common phrases can wait (see DEFERRED_IDF): rows are
+    /// being pruned, and an instance in any column counts.
+    int may_defer;
     int keep, kept;
     double *best;
     sqlite3_int64 last_rowid;
@@ -268,6 +271,9 @@ static QueryStats *query_stats(const Fts5ExtensionApi *api, Fts5Context *fts, in
         double idf = log((rows - containing + 0.5) / (containing + 0.5));
         stats->idf[i] = idf <= 0.0 ? 1e-6 : idf;
     }
+    stats->may_defer = stats->best != NULL;
+    for (int c = 0; c < MAX_COLUMNS; c++)
+        if (!(stats->weights[c] > 0.0)) stats->may_defer = 0;
     if (*rc != SQLITE_OK) {
         free_stats(stats);
         return NULL;
@@ -355,9 +361,33 @@ static int row_length(const Fts5ExtensionApi *api, Fts5Context *fts, RankingShar
     return rc;
 }
 
-/// The most proximity_factor() gives `clauses` clauses.
-static double maximum_proximity(int clauses) {
-    return clauses < 2 ? 1.0 : (1.0 + SPAN_WEIGHT) * (1.0 + ADJACENT_WEIGHT);
+/// Phrases of lower IDF (in more than about 38% of the documents) have
+/// their instances counted only for rows that may reach the page.
+#define DEFERRED_IDF 0.5
+
+/// Phrase `p`'s weighted instance count in the row, from its first
+/// instance (in `column`) on.
+static double phrase_frequency(const Fts5ExtensionApi *api, Fts5Context *fts, const QueryStats *stats, int p,
+                               Fts5PhraseIter *iterator, int column) {
+    double weight = stats->corrected[p] ? CORRECTION_WEIGHT : 1.0;
+    double frequency = 0.0;
+    int offset = 0;
+    for (; column >= 0; api->xPhraseNext(fts, iterator, &column, &offset))
+        frequency += ((column < MAX_COLUMNS) ? stats->weights[column] : 1.0) * weight;
+    return frequency;
+}
+
+/// Phrase `p`'s share of BM25 at this weighted frequency.
+static double bm25_share(const QueryStats *stats, int p, double frequency, double norm) {
+    return frequency > 0 ? stats->idf[p] * (frequency * (BM25_K1 + 1)) / (frequency + norm) : 0.0;
+}
+
+/// The most proximity_factor() gives a row holding `present` of the
+/// query's `clauses` clauses: its best window holds at most `present`, and
+/// at most every pair of them stands side by side somewhere.
+static double maximum_proximity(int clauses, int present) {
+    if (present < 1) present = 1;
+    return proximity_factor(clauses, present, present * (present - 1) / 2);
 }
 
 /// The sort number of a row of `tier` with `typos` and `score` (see tier_rank()).
@@ -429,8 +459,15 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
     const int *corrected = stats->corrected;
     const double *weights = stats->weights;
 
-    // First what every row needs, phrase by phrase: its BM25, tier and typos.
+    // First what every row needs, phrase by phrase: which clauses it holds
+    // (its tier and typos) and its BM25. Counting a phrase's instances costs
+    // as many steps as it has; the words with the most instances are the
+    // common ones, whose IDF adds little. Their counts wait until the row
+    // may reach the page, their share of BM25 bounded meanwhile by the most
+    // it can be, IDF * (k1 + 1).
     double frequency[MAX_PHRASES] = {0};
+    int deferred[MAX_PHRASES] = {0};
+    double deferred_bound = 0.0;
     int present[MAX_CLAUSES] = {0};
     int present_as_typed[MAX_CLAUSES] = {0};
     for (int p = 0; rc == SQLITE_OK && p < stats->phrases; p++) {
@@ -439,13 +476,17 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
         Fts5PhraseIter iterator;
         int column = 0, offset = 0;
         rc = api->xPhraseFirst(fts, p, &iterator, &column, &offset);
-        double weight = corrected[p] ? CORRECTION_WEIGHT : 1.0;
-        for (; rc == SQLITE_OK && column >= 0; api->xPhraseNext(fts, &iterator, &column, &offset))
-            frequency[p] += ((column < MAX_COLUMNS) ? weights[column] : 1.0) * weight;
-        if (frequency[p] > 0 && clause >= 0 && clause < n) {
+        if (rc != SQLITE_OK || column < 0) continue;
+        if (clause >= 0 && clause < n) {
             present[clause] = 1;
             if (!corrected[p]) present_as_typed[clause] = 1;
         }
+        if (stats->may_defer && stats->idf[p] < DEFERRED_IDF) {
+            deferred[p] = 1;
+            deferred_bound += stats->idf[p] * (BM25_K1 + 1);
+            continue;
+        }
+        frequency[p] = phrase_frequency(api, fts, stats, p, &iterator, column);
     }
     sqlite3_int64 length = 0;
     if (rc == SQLITE_OK) rc = row_length(api, fts, stats->shared, &length);
@@ -455,9 +496,7 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
     }
     double score = 0.0;
     double norm = BM25_K1 * (1 - BM25_B + BM25_B * (double)length / stats->average_length);
-    for (int p = 0; p < stats->phrases; p++) {
-        if (frequency[p] > 0) score += stats->idf[p] * (frequency[p] * (BM25_K1 + 1)) / (frequency[p] + norm);
-    }
+    for (int p = 0; p < stats->phrases; p++) score += bm25_share(stats, p, frequency[p], norm);
     long tier = 0;
     int typos = 0;
     if (!soft) {
@@ -473,15 +512,29 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
     // Proximity walks every instance in order, the costly part: a row that
     // cannot reach the page even with the most proximity gives is left at
     // that best case, which sorts after the page all the same.
-    double best_case = rank_of(soft, tier, typos, score * maximum_proximity(n));
+    int clauses_present = 0;
+    for (int c = 0; c < n; c++) clauses_present += present[c];
+    double best_case = rank_of(soft, tier, typos, (score + deferred_bound) * maximum_proximity(n, clauses_present));
     if (stats->best && stats->kept == stats->keep && best_case >= stats->best[0]) {
         stats->last_rowid = api->xRowid(fts);
         stats->last_kept = 0;
         sqlite3_result_double(ctx, best_case);
         return;
     }
+    if (deferred_bound > 0.0) {
+        for (int p = 0; rc == SQLITE_OK && p < stats->phrases; p++) {
+            if (!deferred[p]) continue;
+            Fts5PhraseIter iterator;
+            int column = 0, offset = 0;
+            rc = api->xPhraseFirst(fts, p, &iterator, &column, &offset);
+            if (rc == SQLITE_OK) frequency[p] = phrase_frequency(api, fts, stats, p, &iterator, column);
+        }
+        // Summed again in phrase order: the same score to the last bit.
+        score = 0.0;
+        for (int p = 0; p < stats->phrases; p++) score += bm25_share(stats, p, frequency[p], norm);
+    }
     double factor = 1.0;
-    rc = proximity(api, fts, stats, n, &factor);
+    if (rc == SQLITE_OK) rc = proximity(api, fts, stats, n, &factor);
     if (rc != SQLITE_OK) {
         sqlite3_result_error_code(ctx, rc);
         return;

@@ -100,4 +100,55 @@ final class RankingFunctionTests: XCTestCase {
             XCTAssertEqual(hits.map(\.score), expected.map(\.score))
         }
     }
+
+    /// With `keep`, rows that cannot reach the page are left at a bound
+    /// (and the counts of common words wait): the page must be exactly the
+    /// one every row fully ranked gives, ranks and order alike.
+    func testPruningLeavesThePageAsFullRankingHasIt() throws {
+        var generator = SystemRandomNumberGenerator()
+        let words = ["tempête", "littoral", "breton", "pêcheurs", "port", "Brest", "vent", "marée", "digue", "bateau"]
+        var documents: [(id: String, title: String, lead: String, body: String)] = []
+        for i in 0..<120 {
+            // "port" and "vent" in some 40-45% of the documents, often: their
+            // IDF is low enough for their counts to wait, not nil. The rest rarer.
+            var body = Array(repeating: "la côte", count: Int.random(in: 5...60, using: &generator))
+            for (word, share) in [("port", 0.45), ("vent", 0.4)] where Double.random(in: 0..<1, using: &generator) < share {
+                for _ in 0..<Int.random(in: 1...20, using: &generator) {
+                    body.insert(word, at: Int.random(in: 0...body.count, using: &generator))
+                }
+            }
+            for word in words.filter({ $0 != "port" && $0 != "vent" }).shuffled(using: &generator)
+                .prefix(Int.random(in: 0...4, using: &generator)) {
+                body.insert(word, at: Int.random(in: 0...body.count, using: &generator))
+            }
+            documents.append(("d\(i).txt", "Chronique \(i)", i % 7 == 0 ? "La tempête sur Brest" : "Nouvelles du port", body.joined(separator: " ") + "."))
+        }
+        let f = try IndexFixture(documents)
+        let expression = words.map { "\"\($0)\"" }.joined(separator: " OR ")
+        func page(map: String, clauses: Int, soft: Int, keep: Int, limit: Int) throws -> [Row] {
+            try f.index.read { db in
+                try Row.fetchAll(
+                    db, sql: """
+                        SELECT rowid, tier_rank(documents_fts, ?, ?, ?, ?, 10, 5, 1) AS rank FROM documents_fts
+                        WHERE documents_fts MATCH ? ORDER BY rank, rowid LIMIT ?
+                        """,
+                    arguments: [map, clauses, soft, keep, expression, limit])
+            }
+        }
+        let counts = try words.map { word in
+            try f.index.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", arguments: ["\"\(word)\""])!
+            }
+        }
+        for soft in [0, 1] {
+            for clauses in [2, 5, 10] {
+                let map = words.indices.map { "\(min($0, clauses - 1)):\(counts[$0])" }.joined(separator: ",")
+                for limit in [1, 3, 10] {
+                    let full = try page(map: map, clauses: clauses, soft: soft, keep: 0, limit: limit)
+                    let pruned = try page(map: map, clauses: clauses, soft: soft, keep: limit, limit: limit)
+                    XCTAssertEqual(pruned, full, "soft \(soft), \(clauses) clauses, limit \(limit)")
+                }
+            }
+        }
+    }
 }
