@@ -9,13 +9,16 @@ extern "C" {
 #endif
 
 /// Registers `match_positions(fts_table [, depth])` and
-/// `tier_rank(fts_table, map, n, soft, weights...)` on the connection `db`
-/// (an `sqlite3 *`). Returns an SQLite result code.
+/// `tier_rank(fts_table, map, n, soft, keep, weights...)` on the connection
+/// `db` (an `sqlite3 *`). Returns an SQLite result code.
 ///
 /// `tier_rank` places a row in the tiers of Fouille's query plan, from which
 /// of the query's clauses it contains (no tiers when `soft` is nonzero), and
 /// adds its score, BM25 times a proximity factor (see the comment in
-/// CFTS5Match.c): one number to sort every tier by, in one query.
+/// CFTS5Match.c): one number to sort every tier by, in one query. Given
+/// `keep`, the rows the query returns, a row that cannot be among them is
+/// given a bound that sorts after them instead of its exact rank, and its
+/// `match_positions` is empty.
 ///
 /// `match_positions(fts_table [, depth])` returns where the row's phrase
 /// instances are (before token `depth`, when given), as text:
