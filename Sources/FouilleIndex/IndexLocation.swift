@@ -47,18 +47,30 @@ public struct IndexLocation: Sendable, Equatable {
             throw IndexError.missing(path: path)
         }
         guard isFolder.boolValue else { throw IndexError.notAnIndexFolder(path: path) }
+        var name = try currentName()
+        // A rebuild may publish a new generation and delete this one between
+        // reading CURRENT and looking for the file: then CURRENT has moved
+        // on, and what it names now is read. Only a name that stays is missing.
+        for attempt in 1... {
+            guard let number = Self.generationNumber(fileName: name), !name.contains("/") else {
+                throw IndexError.corrupt(path: currentFile.path, reason: "CURRENT does not name a generation file")
+            }
+            let file = folder.appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: file.path) { return Generation(number: number, file: file) }
+            let now = try currentName()
+            guard now != name, attempt < 100 else {
+                throw IndexError.corrupt(path: file.path, reason: "CURRENT names a generation file that does not exist")
+            }
+            name = now
+        }
+        fatalError("unreachable")
+    }
+
+    private func currentName() throws -> String {
         guard let data = FileManager.default.contents(atPath: currentFile.path) else {
             throw IndexError.missing(path: path)
         }
-        let name = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let number = Self.generationNumber(fileName: name), !name.contains("/") else {
-            throw IndexError.corrupt(path: currentFile.path, reason: "CURRENT does not name a generation file")
-        }
-        let file = folder.appendingPathComponent(name)
-        guard FileManager.default.fileExists(atPath: file.path) else {
-            throw IndexError.corrupt(path: file.path, reason: "CURRENT names a generation file that does not exist")
-        }
-        return Generation(number: number, file: file)
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Points `CURRENT` at `generation`: written to a temporary name, synced,

@@ -50,7 +50,10 @@ public final class SearchIndex: Sendable {
         _ location: IndexLocation, creating: Bool = false, readOnly: Bool = false, tokenizer: TextTokenizer = .french
     ) throws -> SearchIndex {
         // A rebuild may publish and delete the generation just read from
-        // CURRENT before it is opened: read CURRENT again, a few times.
+        // CURRENT before it is opened: read CURRENT again, as long as it
+        // has moved on (a nightly rebuild costs one retry; one publishing
+        // every 20 ms, on a loaded machine where an open takes longer than
+        // that, can cost several in a row).
         for attempt in 1... {
             let generation: Generation
             do {
@@ -63,7 +66,7 @@ public final class SearchIndex: Sendable {
             }
             do {
                 return try open(location, generation: generation, readOnly: readOnly)
-            } catch where attempt < 5 && (try? location.currentGeneration()) != generation {
+            } catch where attempt < 50 && (try? location.currentGeneration()) != generation {
                 // Deleted under us ("unable to open database file", or an I/O
                 // error mid-open): CURRENT has moved on, so open what it names now.
                 continue
