@@ -95,8 +95,8 @@ static void match_positions(const Fts5ExtensionApi *api, Fts5Context *fts, sqlit
 /// tier_rank(fts_table, map, clauses, soft, keep, weight...): the row's place in
 /// Fouille's plan, in one number to sort by (lower first): tier * 1e6 + typos * 1e4 - score
 /// (typos: clauses the row holds only through typo corrections).
-/// One pass over the row's phrase instances yields the tier and the score
-/// alike: FTS5's bm25() and a separate tier function would each walk them.
+/// One function yields the tier and the score alike, from the row's phrase
+/// instances: FTS5's bm25() and a separate tier function would each walk them.
 ///
 /// `map` gives the clause of each phrase ("0:12,1:40,1~:3,2:97,-1": -1 for exclusions,
 /// -2 for a phrase repeated only to restrict the rows, ignored here; "~"
@@ -136,12 +136,12 @@ struct QueryStats {
     int clause_of[MAX_PHRASES];
     int corrected[MAX_PHRASES];
     double weights[MAX_COLUMNS];
-    /// The `keep` lowest ranks so far, a max-heap (`best[0]` the highest of
-    /// them), and whether the last row ranked (`last_rowid`) is among them.
     RankingShared *shared;
     /// Counting common phrases can wait (see DEFERRED_IDF): rows are
     /// being pruned, and an instance in any column counts.
     int may_defer;
+    /// The `keep` lowest ranks so far, a max-heap (`best[0]` the highest of
+    /// them), and whether the last row ranked (`last_rowid`) is among them.
     int keep, kept;
     double *best;
     sqlite3_int64 last_rowid;
@@ -321,11 +321,13 @@ static double proximity_factor(int clauses, int best_window, int adjacent_pairs)
     return (1.0 + SPAN_WEIGHT * window) * (1.0 + ADJACENT_WEIGHT * adjacency);
 }
 
-/// `rank`, recorded for match_positions() on the same row.
-static double ranked(const Fts5ExtensionApi *api, Fts5Context *fts, QueryStats *stats, double rank) {
+/// Gives the current row `rank`, telling match_positions() whether the row
+/// is `kept` among the best so far.
+static void result_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, QueryStats *stats,
+                        double rank, int kept) {
     stats->last_rowid = api->xRowid(fts);
-    stats->last_kept = keep_rank(stats, rank);
-    return rank;
+    stats->last_kept = kept;
+    sqlite3_result_double(ctx, rank);
 }
 
 /// The row's length in tokens, all columns, remembered when `shared` allows.
@@ -516,9 +518,7 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
     for (int c = 0; c < n; c++) clauses_present += present[c];
     double best_case = rank_of(soft, tier, typos, (score + deferred_bound) * maximum_proximity(n, clauses_present));
     if (stats->best && stats->kept == stats->keep && best_case >= stats->best[0]) {
-        stats->last_rowid = api->xRowid(fts);
-        stats->last_kept = 0;
-        sqlite3_result_double(ctx, best_case);
+        result_rank(api, fts, ctx, stats, best_case, 0);
         return;
     }
     if (deferred_bound > 0.0) {
@@ -539,7 +539,8 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
         sqlite3_result_error_code(ctx, rc);
         return;
     }
-    sqlite3_result_double(ctx, ranked(api, fts, stats, rank_of(soft, tier, typos, score * factor)));
+    double rank = rank_of(soft, tier, typos, score * factor);
+    result_rank(api, fts, ctx, stats, rank, keep_rank(stats, rank));
 }
 
 /// FTS5 hands out its API through `SELECT fts5(?)` with a bound pointer.

@@ -9,31 +9,32 @@ import Foundation
 /// written into a damaged file, a batch might spread the damage, so its
 /// commit waits for the verdict, and a damaged file rolls it back.
 final class CommitGate: @unchecked Sendable {
+    /// What a check found, set on its thread before `done` is left.
+    private final class Outcome: @unchecked Sendable {
+        let done = DispatchGroup()
+        var error: Error?
+    }
+
     private let lock = NSLock()
-    private var pending: (done: DispatchGroup, verdict: () throws -> Void)?
+    private var pending: Outcome?
 
     /// Runs `check` on another thread until ``pass()`` asks for its verdict.
     func start(_ check: @escaping @Sendable () throws -> Void) {
-        final class Outcome: @unchecked Sendable { var error: Error? }
-        let outcome = Outcome(), done = DispatchGroup()
-        DispatchQueue.global().async(group: done) {
+        let outcome = Outcome()
+        DispatchQueue.global().async(group: outcome.done) {
             do { try check() } catch { outcome.error = error }
         }
-        lock.withLock {
-            pending = (done, {
-                if let error = outcome.error { throw error }
-            })
-        }
+        lock.withLock { pending = outcome }
     }
 
     /// Waits for a started check and throws what it found, once; returns at
     /// once when none is pending.
     func pass() throws {
-        guard let pending = lock.withLock({ () -> (done: DispatchGroup, verdict: () throws -> Void)? in
-            defer { self.pending = nil }
-            return self.pending
+        guard let outcome = lock.withLock({ () -> Outcome? in
+            defer { pending = nil }
+            return pending
         }) else { return }
-        pending.done.wait()
-        try pending.verdict()
+        outcome.done.wait()
+        if let error = outcome.error { throw error }
     }
 }

@@ -99,7 +99,8 @@ extension SearchIndex {
         }
         var hits: [SearchHit] = []
         let snippets = analyzer.map {
-            SnippetBuilder(phraseClauses: tiers.phraseClauses, phraseLengths: tiers.phraseLengths, analyzer: $0)
+            SnippetBuilder(
+                phraseClauses: tiers.phrases.map(\.clause), phraseLengths: tiers.phrases.map(\.length), analyzer: $0)
         }
         let documents = try db.cachedStatement(sql: "SELECT id, title, lead, body FROM documents WHERE rowid = ?")
         for row in rows {
@@ -164,22 +165,33 @@ extension SearchIndex {
 /// ``soft``: no tiers, one query over the documents containing any clause,
 /// ranked by score (`tier_rank()` with its soft flag).
 struct QueryPlan {
+    /// One phrase of a MATCH expression, in order.
+    struct Phrase {
+        /// Its clause (-1 for an exclusion).
+        var clause: Int
+        /// Its length in tokens, for snippets.
+        var length: Int
+        /// A typo correction (see ``TypoTolerance``).
+        var isCorrection = false
+        /// The documents holding it, for its IDF. Planning has counted them
+        /// already (and remembers them); left to `tier_rank()`, each query
+        /// would walk every document of every word once more.
+        var documents = 0
+        /// Repeated only to restrict the rows (see ``QueryPlan/firstTiers(containingAnyOf:)``):
+        /// `tier_rank()` skips it.
+        var restrictsOnly = false
+
+        /// Its entry in `tier_rank()`'s map: "clause:documents", "~" after
+        /// the clause marking a correction, -2 for a restricting phrase.
+        var rankEntry: String {
+            (restrictsOnly ? "-2" : String(clause)) + (isCorrection ? "~:" : ":") + String(documents)
+        }
+    }
+
     struct Tiers {
         let expression: String
         let clauseCount: Int
-        /// For snippets: the clause of each phrase of the expression, in
-        /// order (-1 for exclusions), and its length in tokens.
-        let phraseClauses: [Int]
-        let phraseLengths: [Int]
-        /// For `tier_rank()`: the same, with -2 for phrases repeated only to
-        /// restrict the rows.
-        let rankMap: [Int]
-        /// Per phrase: a typo correction (see ``TypoTolerance``).
-        let corrected: [Bool]
-        /// Per phrase: the documents holding it, for its IDF. Planning has
-        /// counted them already (and remembers them); left to `tier_rank()`,
-        /// each query would walk every document of every word once more.
-        let documents: [Int]
+        let phrases: [Phrase]
         /// Clauses with a correction among their alternatives.
         let correctedClauses: Int
         /// Ranked by score alone, without tiers (see ``QueryPlan/soft``).
@@ -199,12 +211,7 @@ struct QueryPlan {
                 FROM documents_fts
                 WHERE documents_fts MATCH ? ORDER BY rank, rowid LIMIT ? OFFSET ?
                 """)
-            // "clause~:documents", "~" marking a correction's phrase.
-            var map = ""
-            for phrase in rankMap.indices {
-                if phrase > 0 { map += "," }
-                map += String(rankMap[phrase]) + (corrected[phrase] ? "~:" : ":") + String(documents[phrase])
-            }
+            let map = phrases.map(\.rankEntry).joined(separator: ",")
             return try GRDB.Row.fetchAll(statement, arguments: [
                 // A page past 2³⁰ rows (it is empty) keeps every row's positions.
                 map, clauseCount, soft ? 1 : 0, offset < 1 << 30 && limit < 1 << 30 ? offset + limit : 0,
@@ -251,32 +258,24 @@ struct QueryPlan {
         clauseCount = clauses.count
         self.clauses = clauses
         excluded = query.excluded
-        var phraseClauses: [Int] = [], phraseLengths: [Int] = [], corrected: [Bool] = [], documents: [Int] = []
+        var phrases: [Phrase] = []
         for (number, (clause, clauseDocuments)) in counted.prefix(Self.maximumClauses).enumerated() {
             for term in clause.alternatives {
-                phraseClauses.append(number)
-                phraseLengths.append(max(1, term.terms.count))
-                corrected.append(term.isCorrection)
-                documents.append(
-                    clause.alternatives.count == 1 ? clauseDocuments : try counts.documents(matching: term.expression, db))
+                phrases.append(Phrase(
+                    clause: number, length: max(1, term.terms.count), isCorrection: term.isCorrection,
+                    documents: clause.alternatives.count == 1
+                        ? clauseDocuments : try counts.documents(matching: term.expression, db)))
             }
         }
-        for term in query.excluded {
-            phraseClauses.append(-1)
-            phraseLengths.append(max(1, term.terms.count))
-            corrected.append(false)
-            documents.append(0)  // rows holding it are not matched: its IDF is never used
-        }
+        // Rows holding an exclusion are not matched: its IDF is never used.
+        phrases += query.excluded.map { Phrase(clause: -1, length: max(1, $0.terms.count)) }
         let correctedClauses = clauses.filter { $0.alternatives.contains(where: \.isCorrection) }.count
         strict = Tiers(
             expression: SearchQuery.expression(all: clauses, without: query.excluded),
-            clauseCount: clauses.count, phraseClauses: phraseClauses, phraseLengths: phraseLengths,
-            rankMap: phraseClauses, corrected: corrected, documents: documents, correctedClauses: correctedClauses)
+            clauseCount: clauses.count, phrases: phrases, correctedClauses: correctedClauses)
         loose = Tiers(
             expression: SearchQuery.expression(any: clauses, without: query.excluded),
-            clauseCount: clauses.count, phraseClauses: phraseClauses, phraseLengths: phraseLengths,
-            rankMap: phraseClauses, corrected: corrected, documents: documents, correctedClauses: correctedClauses,
-            soft: soft)
+            clauseCount: clauses.count, phrases: phrases, correctedClauses: correctedClauses, soft: soft)
     }
 
     /// The first tiers only: documents containing any of the `rarer` rarest
@@ -289,20 +288,11 @@ struct QueryPlan {
         var expression = restriction.map(\.expression).joined(separator: " OR ")
         if restriction.count > 1 { expression = "(" + expression + ")" }
         expression += " AND " + SearchQuery.expression(any: clauses, without: excluded)
-        var snippetMap: [Int] = [], rankMap: [Int] = [], lengths: [Int] = []
-        for (number, clause) in restriction.enumerated() {
-            for term in clause.alternatives {
-                snippetMap.append(number)
-                rankMap.append(-2)
-                lengths.append(max(1, term.terms.count))
-            }
+        let repeated = restriction.enumerated().flatMap { number, clause in
+            clause.alternatives.map { Phrase(clause: number, length: max(1, $0.terms.count), restrictsOnly: true) }
         }
         return Tiers(
-            expression: expression, clauseCount: clauseCount, phraseClauses: snippetMap + loose.phraseClauses,
-            phraseLengths: lengths + loose.phraseLengths, rankMap: rankMap + loose.rankMap,
-            corrected: Array(repeating: false, count: rankMap.count) + loose.corrected,
-            // A repeated phrase only restricts the rows: its count is never read.
-            documents: Array(repeating: 0, count: rankMap.count) + loose.documents,
+            expression: expression, clauseCount: clauseCount, phrases: repeated + loose.phrases,
             correctedClauses: loose.correctedClauses, soft: soft)
     }
 

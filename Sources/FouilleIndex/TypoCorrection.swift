@@ -7,6 +7,13 @@ public struct Correction: Sendable, Equatable {
     public var typed: String
     /// The nearest word of the index found in more documents (`fichiers`), folded.
     public var word: String
+
+    /// Corrections as `SEARCH` reports them after `corrected=`:
+    /// `fihciers:fichiers,…` (folded words are letters only: `:` and `,`
+    /// cannot occur in them).
+    public static func listed(_ corrections: [Correction]) -> String {
+        corrections.map { "\($0.typed):\($0.word)" }.joined(separator: ",")
+    }
 }
 
 /// When and how far query words are corrected.

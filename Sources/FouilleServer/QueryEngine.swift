@@ -128,10 +128,7 @@ final class QueryEngine: Sendable {
                 let took = milliseconds()
                 stats.recordQuery(seconds: took / 1000)
                 var summary = "total=\(results.total) returned=\(results.hits.count) took_ms=\(String(format: "%.2f", took))"
-                if !results.corrections.isEmpty {
-                    // Folded words are letters only: `:` and `,` cannot occur in them.
-                    summary += " corrected=" + results.corrections.map { "\($0.typed):\($0.word)" }.joined(separator: ",")
-                }
+                if !results.corrections.isEmpty { summary += " corrected=" + Correction.listed(results.corrections) }
                 return .ok(summary, lines: results.hits.map { HitLine($0).line })
             case .count(let query):
                 let total = try index.count(query, timeLimit: limits.queryTimeLimit)

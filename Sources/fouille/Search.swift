@@ -72,8 +72,8 @@ struct Search: ParsableCommand {
         do {
             let results = try SearchIndex.open(IndexLocation(path: index!), readOnly: true)
                 .search(text, limit: limit, offset: offset)
-            let corrected = results.corrections.map { "\($0.typed):\($0.word)" }.joined(separator: ",")
-            return (results.hits.map(HitLine.init), results.total, corrected.isEmpty ? nil : corrected)
+            let corrected = results.corrections.isEmpty ? nil : Correction.listed(results.corrections)
+            return (results.hits.map(HitLine.init), results.total, corrected)
         } catch {
             throw Terminal.fail(error)
         }
