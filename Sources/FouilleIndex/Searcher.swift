@@ -116,7 +116,7 @@ extension SearchIndex {
                     try document.withBytes(atIndex: 2) { lead in
                         try document.withBytes(atIndex: 3) { body in
                             builder.snippet(
-                                title: title, lead: lead, body: body, positions: SnippetBuilder.positions(row.positions))
+                                title: title, lead: lead, body: body, positions: row.positions)
                         }
                     }
                 }
@@ -200,7 +200,7 @@ struct QueryPlan {
         struct Row {
             var rowid: Int64
             var score: Double
-            var positions: String
+            var positions: [SnippetBuilder.Position]
         }
 
         func rows(_ db: Database, ranking: Ranking, limit: Int, offset: Int) throws -> [Row] {
@@ -220,7 +220,7 @@ struct QueryPlan {
                 // Ranked softly, every row is in one tier, reported as the loosest (1).
                 let (tier, typos, bm25) = soft ? (tiers - 1, 0, row[1]) : Ranking.split(row[1])
                 let score = Ranking.score(level: tiers - tier, bm25: bm25, typos: typos, corrected: correctedClauses)
-                return Row(rowid: row[0], score: score, positions: row[2] ?? "")
+                return Row(rowid: row[0], score: score, positions: SnippetBuilder.positions(row[2] ?? Data()))
             }
         }
     }

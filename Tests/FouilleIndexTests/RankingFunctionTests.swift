@@ -70,10 +70,10 @@ final class RankingFunctionTests: XCTestCase {
                     """)
         }
         XCTAssertEqual(rows.count, 40)
-        let withPositions = rows.filter { !($0[2] as String).isEmpty }
+        let withPositions = rows.filter { !($0[2] as Data).isEmpty }
         XCTAssertLessThan(withPositions.count, 40, "some rows were beaten when they came")
         let best = rows.sorted { ($0[1] as Double, $0[0] as Int64) < ($1[1] as Double, $1[0] as Int64) }.prefix(2)
-        XCTAssertTrue(best.allSatisfy { !($0[2] as String).isEmpty }, "the two best rows keep their positions")
+        XCTAssertTrue(best.allSatisfy { !($0[2] as Data).isEmpty }, "the two best rows keep their positions")
     }
 
     /// The daemon's readers remember document lengths; an update that

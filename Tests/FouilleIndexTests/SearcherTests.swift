@@ -219,10 +219,12 @@ final class SearcherTests: XCTestCase {
 
     func testSnippetsMarkEveryMatchedWordAndStayOnOneLine() throws {
         let f = try IndexFixture([
-            ("a.txt", "Élections", "Le scrutin", "Premier paragraphe sur le vote.\nSecond\tparagraphe : les électeurs votent dimanche."),
+            ("a.txt", "Élections\tà Lyon", "Le scrutin", "Premier vote.\r\nLes\télecteurs votent dimanche."),
         ])
         let hit = try XCTUnwrap(f.index.search("électeurs dimanche").hits.first)
         XCTAssertEqual(hit.snippet.matches, ["électeurs", "dimanche"])
+        XCTAssertEqual(hit.snippet.rendered(), "Premier vote.  Les [électeurs] votent [dimanche].")
+        XCTAssertEqual(hit.title, "Élections à Lyon")
         XCTAssertFalse(hit.snippet.rendered().contains("\n"))
         XCTAssertFalse(hit.snippet.rendered().contains("\t"))
     }

@@ -21,8 +21,8 @@ extern "C" {
 /// `match_positions` is empty.
 ///
 /// `match_positions(fts_table [, depth])` returns where the row's phrase
-/// instances are (before token `depth`, when given), as text:
-/// "column offset phrase" triples separated by ';', in FTS5's instance order
+/// instances are (before token `depth`, when given), as a blob of native
+/// `int` triples (column, token offset, phrase), in FTS5's instance order
 /// (column, then token offset), at most 256. Snippets are cut from it
 /// without FTS5 tokenizing whole columns again.
 int fouille_register_functions(void *db);
