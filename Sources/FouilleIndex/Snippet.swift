@@ -144,15 +144,32 @@ struct SnippetBuilder {
     /// The earliest window with the most distinct clauses, starting a little
     /// before its first match. (Earliest, because the text has to be read up
     /// to it.)
+    ///
+    /// One sweep: windows start in offset order, so the matches inside one
+    /// are a slice whose two ends only move forward.
     private func bestWindow(_ matches: [Position]) -> (Range<Int>, (Int, Int)) {
         var best = 0..<Self.windowTokens, bestScore = (-1, -1)
-        let early = matches.filter { $0.offset < Self.preferredDepth }
-        for match in early.isEmpty ? Array(matches.prefix(1)) : early {
-            let start = max(0, match.offset - 2)
+        let early = matches.prefix { $0.offset < Self.preferredDepth }.count
+        // Per clause (index 0 for a phrase of no clause), matches inside.
+        var inside = [Int](repeating: 0, count: (phraseClauses.max() ?? 0) + 2)
+        var distinct = 0, low = 0, high = 0
+        func slot(_ match: Position) -> Int {
+            match.phrase < phraseClauses.count ? max(phraseClauses[match.phrase] + 1, 0) : 0
+        }
+        for first in 0..<max(early, 1) {
+            let start = max(0, matches[first].offset - 2)
             let window = start..<(start + Self.windowTokens)
-            let inside = matches.filter { window.contains($0.offset) }
-            let clauses = Set(inside.map { $0.phrase < phraseClauses.count ? phraseClauses[$0.phrase] : -1 })
-            let score = (clauses.count, inside.count)
+            while high < matches.count, matches[high].offset < window.upperBound {
+                if inside[slot(matches[high])] == 0 { distinct += 1 }
+                inside[slot(matches[high])] += 1
+                high += 1
+            }
+            while low < high, matches[low].offset < window.lowerBound {
+                inside[slot(matches[low])] -= 1
+                if inside[slot(matches[low])] == 0 { distinct -= 1 }
+                low += 1
+            }
+            let score = (distinct, high - low)
             if score.0 > bestScore.0 {
                 bestScore = score
                 best = window
@@ -163,15 +180,18 @@ struct SnippetBuilder {
 
     /// The window's text as written, matches marked, `…` where text was left out.
     private func render(_ text: UnsafeBufferPointer<UInt8>, window: Range<Int>, matches: [Position]) -> Snippet {
-        var marked = Set<Int>()
+        // By token of the window: whether it is marked.
+        var marked = [Bool](repeating: false, count: window.count)
         for match in matches where window.contains(match.offset) {
             let length = match.phrase < phraseLengths.count ? phraseLengths[match.phrase] : 1
-            for token in match.offset..<(match.offset + length) where window.contains(token) { marked.insert(token) }
+            for token in match.offset..<(match.offset + length) where window.contains(token) {
+                marked[token - window.lowerBound] = true
+            }
         }
         return render(text, window: window, marked: marked)
     }
 
-    private func render(_ utf8: UnsafeBufferPointer<UInt8>, window: Range<Int>, marked: Set<Int>) -> Snippet {
+    private func render(_ utf8: UnsafeBufferPointer<UInt8>, window: Range<Int>, marked: [Bool]) -> Snippet {
         var ranges: [Range<Int>] = []  // byte ranges of the window's tokens
         var index = 0
         analyzer.forEachIndexedWord(utf8) { range in
@@ -187,14 +207,14 @@ struct SnippetBuilder {
         var position = from
         var i = 0
         while i < ranges.count {
-            guard marked.contains(window.lowerBound + i) else {
+            guard marked[i] else {
                 i += 1
                 continue
             }
             // Consecutive matched tokens make one span: `[Corée du Nord]`
             // (`du`, a stop word, is no token between them).
             var j = i
-            while j + 1 < ranges.count, marked.contains(window.lowerBound + j + 1) { j += 1 }
+            while j + 1 < ranges.count, marked[j + 1] { j += 1 }
             out += utf8[position..<ranges[i].lowerBound]
             out += Array(Snippet.open.utf8) + utf8[ranges[i].lowerBound..<ranges[j].upperBound] + Array(Snippet.close.utf8)
             position = ranges[j].upperBound
