@@ -88,13 +88,16 @@ public final class SearchIndex: Sendable {
         }
     }
 
+    /// Reader connections a pool opens at most.
+    public static let maximumReaders = 8
+
     /// Every connection gets the `french` tokenizer; writers wait for a busy
     /// lock rather than fail (a search and an ingest share the file).
     static func configuration(readOnly: Bool) -> Configuration {
         var config = Configuration()
         config.readonly = readOnly
         config.busyMode = .timeout(30)
-        config.maximumReaderCount = 8
+        config.maximumReaderCount = maximumReaders
         config.prepareDatabase { db in
             db.add(tokenizer: FrenchTokenizer.self)
             let code = fouille_register_functions(UnsafeMutableRawPointer(db.sqliteConnection))

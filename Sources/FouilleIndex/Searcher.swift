@@ -51,9 +51,15 @@ extension SearchIndex {
     /// - Parameters:
     ///   - timeLimit: interrupt the query past this (``IndexError/timeout``).
     ///   - snippets: cut snippets (the default); without, hits have empty ones.
+    ///   - parallelFrom: rank a query of at least this many candidate
+    ///     documents in two halves at once, the second on another reader
+    ///     connection and thread (the daemon gives
+    ///     ``parallelFromCandidates``); nil: never. The caller must leave the
+    ///     pool a free reader for each thread searching with it: the daemon
+    ///     does when its query threads are at most half of ``maximumReaders``.
     public func search(
         _ text: String, limit: Int = 10, offset: Int = 0, ranking: Ranking = .default, timeLimit: Duration? = nil,
-        snippets: Bool = true
+        snippets: Bool = true, parallelFrom: Int? = nil
     ) throws -> SearchResults {
         try queryParsers.withParser { parser in
             guard let typed = parser.parse(text) else { return .empty }
@@ -61,7 +67,8 @@ extension SearchIndex {
                 let (query, corrections) = try corrected(typed, ranking.typoTolerance, analyzer: parser.analyzer, db)
                 var results = try run(
                     query, limit: max(0, limit), offset: max(0, offset), ranking: ranking,
-                    analyzer: snippets ? parser.analyzer : nil, db)
+                    analyzer: snippets ? parser.analyzer : nil,
+                    split: parallelFrom.map { Split(fromCandidates: $0, timeLimit: timeLimit) }, db)
                 results.corrections = corrections
                 return results
             }
@@ -69,7 +76,8 @@ extension SearchIndex {
     }
 
     private func run(
-        _ query: SearchQuery, limit: Int, offset: Int, ranking: Ranking, analyzer: FrenchAnalyzer?, _ db: Database
+        _ query: SearchQuery, limit: Int, offset: Int, ranking: Ranking, analyzer: FrenchAnalyzer?, split: Split?,
+        _ db: Database
     ) throws -> SearchResults {
         guard let plan = try QueryPlan(query, db, counts: clauseCounts, ranking: ranking) else { return .empty }
         let total = try plan.total(db, counts: clauseCounts)
@@ -78,24 +86,31 @@ extension SearchIndex {
         // clause may rank below one without, so the strict tier proves nothing
         // and every document with any clause is scored.
         var tiers = plan.soft ? plan.loose : plan.strict
+        // Documents to rank: the strict tier's are few (they hold every clause).
+        var candidates = plan.soft ? total : 0
         if plan.soft, let floor = ranking.softCandidates, plan.clauseCount > 1 {
-            for rarer in 1..<plan.clauseCount
-            where try clauseCounts.documents(matching: plan.expression(anyOfRarest: rarer), db) >= max(floor, offset + limit) {
+            for rarer in 1..<plan.clauseCount {
+                let documents = try clauseCounts.documents(matching: plan.expression(anyOfRarest: rarer), db)
+                guard documents >= max(floor, offset + limit) else { continue }
                 tiers = plan.firstTiers(containingAnyOf: rarer)
+                candidates = documents
                 break
             }
         }
-        var rows = try tiers.rows(db, ranking: ranking, limit: limit, offset: offset)
+        var rows = try rank(tiers, candidates: candidates, limit: limit, offset: offset, ranking: ranking, split: split, db)
         if !plan.soft, rows.count < limit, plan.clauseCount > 1 {
             // The fewest rarest clauses whose documents fill the page, if any:
             // their tiers come first, and ranking them is cheaper than all.
             tiers = plan.loose
-            for rarer in 1..<plan.clauseCount
-            where try clauseCounts.documents(matching: plan.expression(anyOfRarest: rarer), db) >= offset + limit {
+            candidates = total
+            for rarer in 1..<plan.clauseCount {
+                let documents = try clauseCounts.documents(matching: plan.expression(anyOfRarest: rarer), db)
+                guard documents >= offset + limit else { continue }
                 tiers = plan.firstTiers(containingAnyOf: rarer)
+                candidates = documents
                 break
             }
-            rows = try tiers.rows(db, ranking: ranking, limit: limit, offset: offset)
+            rows = try rank(tiers, candidates: candidates, limit: limit, offset: offset, ranking: ranking, split: split, db)
         }
         var hits: [SearchHit] = []
         let snippets = analyzer.map {
@@ -126,6 +141,78 @@ extension SearchIndex {
                 title: Snippet.oneLine(title), snippet: snippet))
         }
         return SearchResults(total: total, hits: hits)
+    }
+
+    /// Queries with at least this many candidate documents are worth
+    /// ranking in two halves at once (`parallelFrom`). Below it, the second
+    /// connection's transaction and the hand-over to another thread cost
+    /// about what half the ranking saves.
+    public static let parallelFromCandidates = 2_000
+
+    struct Split {
+        var fromCandidates: Int
+        var timeLimit: Duration?
+    }
+
+    /// Ranks `tiers`. With `split` and enough candidates, the rowids are cut
+    /// in two: this connection ranks the lower half while another reader
+    /// ranks the upper half on another thread, and the two lists are merged
+    /// (each holds its half's best `offset + limit` rows; the page's rows are
+    /// among them). `tier_rank()` scores a row from the query and the row
+    /// alone, so the merged page is the one a single ranking gives.
+    ///
+    /// Both halves must read the same index: the other reader compares
+    /// FTS5's structure record, which every commit changes, with this
+    /// connection's, and when a commit came between the two, the lower
+    /// half's connection ranks the upper half too.
+    func rank(
+        _ tiers: QueryPlan.Tiers, candidates: Int, limit: Int, offset: Int, ranking: Ranking, split: Split?,
+        _ db: Database
+    ) throws -> [QueryPlan.Tiers.Row] {
+        guard let split, limit > 0, candidates >= split.fromCandidates,
+              let lowest = try Int64.fetchOne(db, sql: "SELECT min(rowid) FROM documents"),
+              let highest = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM documents"), highest > lowest
+        else {
+            return try tiers.rows(db, ranking: ranking, limit: limit, offset: offset)
+        }
+        let middle = lowest + (highest - lowest) / 2
+        let upper = (middle + 1)...highest
+        let structure = try Self.structure(db)
+        let other = UpperHalf()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global(qos: .userInitiated).async {
+            defer { done.signal() }
+            other.rows = Result {
+                try self.read(timeLimit: split.timeLimit) { db in
+                    guard try Self.structure(db) == structure else { return nil }
+                    return try tiers.rows(db, ranking: ranking, limit: limit, offset: offset, rowids: upper)
+                }
+            }
+        }
+        let lower = Result { try tiers.rows(db, ranking: ranking, limit: limit, offset: offset, rowids: lowest...middle) }
+        done.wait()
+        var rows = try lower.get()
+        switch other.rows {
+        case .success(let upperRows?):
+            rows += upperRows
+        case .failure(IndexError.timeout):
+            throw IndexError.timeout
+        default:  // another snapshot, or a failure this connection will meet again and report
+            rows += try tiers.rows(db, ranking: ranking, limit: limit, offset: offset, rowids: upper)
+        }
+        rows.sort { ($0.rank, $0.rowid) < ($1.rank, $1.rowid) }
+        return Array(rows.dropFirst(offset).prefix(limit))
+    }
+
+    /// FTS5's structure record: which segments make the index, and a
+    /// counter every change increments.
+    private static func structure(_ db: Database) throws -> Data? {
+        try Data.fetchOne(db, sql: "SELECT block FROM documents_fts_data WHERE id = 10")
+    }
+
+    /// The upper half's rows, handed from its thread; read after the semaphore.
+    private final class UpperHalf: @unchecked Sendable {
+        var rows: Result<[QueryPlan.Tiers.Row]?, any Error> = .success(nil)
     }
 
     /// The number of documents `text` matches, as `total` of ``search(_:limit:offset:ranking:timeLimit:snippets:)``.
@@ -199,28 +286,39 @@ struct QueryPlan {
 
         struct Row {
             var rowid: Int64
+            /// `tier_rank()`'s: lower first, ties by rowid.
+            var rank: Double
             var score: Double
             var positions: [SnippetBuilder.Position]
         }
 
-        func rows(_ db: Database, ranking: Ranking, limit: Int, offset: Int) throws -> [Row] {
+        /// The page of rows from `offset`; with `rowids`, the rows from the
+        /// first of that range up to `offset + limit` (the caller merges them
+        /// with the other ranges').
+        func rows(_ db: Database, ranking: Ranking, limit: Int, offset: Int, rowids: ClosedRange<Int64>? = nil) throws -> [Row] {
             guard limit > 0 else { return [] }
             let tiers = clauseCount * (clauseCount + 1) / 2
             let statement = try db.cachedStatement(sql: """
                 SELECT rowid, \(ranking.tierRank) AS rank, match_positions(documents_fts, \(SnippetBuilder.maximumDepth))
                 FROM documents_fts
-                WHERE documents_fts MATCH ? ORDER BY rank, rowid LIMIT ? OFFSET ?
+                WHERE documents_fts MATCH ?\(rowids == nil ? "" : " AND rowid BETWEEN ? AND ?")
+                ORDER BY rank, rowid LIMIT ? OFFSET ?
                 """)
             let map = phrases.map(\.rankEntry).joined(separator: ",")
-            return try GRDB.Row.fetchAll(statement, arguments: [
-                // A page past 2³⁰ rows (it is empty) keeps every row's positions.
-                map, clauseCount, soft ? 1 : 0, offset < 1 << 30 && limit < 1 << 30 ? offset + limit : 0,
-                expression, limit, offset,
-            ]).map { row in
+            // A page past 2³⁰ rows (it is empty) keeps every row's positions.
+            let keep = offset < 1 << 30 && limit < 1 << 30 ? offset + limit : 0
+            var arguments: StatementArguments = [map, clauseCount, soft ? 1 : 0, keep, expression]
+            if let rowids {
+                arguments += [rowids.lowerBound, rowids.upperBound, keep == 0 ? Int64.max : Int64(keep), 0]
+            } else {
+                arguments += [limit, offset]
+            }
+            return try GRDB.Row.fetchAll(statement, arguments: arguments).map { row in
+                let rank: Double = row[1]
                 // Ranked softly, every row is in one tier, reported as the loosest (1).
-                let (tier, typos, bm25) = soft ? (tiers - 1, 0, row[1]) : Ranking.split(row[1])
+                let (tier, typos, bm25) = soft ? (tiers - 1, 0, rank) : Ranking.split(rank)
                 let score = Ranking.score(level: tiers - tier, bm25: bm25, typos: typos, corrected: correctedClauses)
-                return Row(rowid: row[0], score: score, positions: SnippetBuilder.positions(row[2] ?? Data()))
+                return Row(rowid: row[0], rank: rank, score: score, positions: SnippetBuilder.positions(row[2] ?? Data()))
             }
         }
     }

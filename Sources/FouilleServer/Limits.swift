@@ -1,3 +1,4 @@
+import FouilleIndex
 import NIOCore
 
 /// Every bound the daemon enforces, in one place, with its default.
@@ -24,6 +25,16 @@ public struct Limits: Sendable, Equatable {
     public var shutdownGracePeriod: Duration = .seconds(10)
     /// Threads running queries (each with its own SQLite connection).
     public var queryThreads = max(2, System.coreCount)
+
+    /// Whether a query with many candidates is ranked in two halves at once
+    /// (see `SearchIndex.search(parallel:)`): each query thread then needs
+    /// a second reader, so only while the threads are at most half the
+    /// pool's readers.
+    var ranksInParallel: Bool { queryThreads * 2 <= SearchIndex.maximumReaders }
+
+    /// Reader connections opened up front: one per query thread, two when
+    /// ranking in parallel.
+    var readers: Int { ranksInParallel ? queryThreads * 2 : queryThreads }
 
     public init() {}
 }

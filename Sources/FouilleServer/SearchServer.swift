@@ -43,7 +43,7 @@ public final class SearchServer: Service, Sendable {
     public func run() async throws {
         let limits = configuration.limits
         let path = configuration.socketPath
-        let live = try LiveIndex(location: configuration.index, readers: limits.queryThreads)
+        let live = try LiveIndex(location: configuration.index, readers: limits.readers)
         let checked = try checkWholeFile(live.index)
         try SocketPath.claim(path)
         let engine = QueryEngine(live: live, limits: limits, logger: logger)
