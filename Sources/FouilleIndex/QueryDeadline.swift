@@ -53,6 +53,9 @@ final class QueryDeadline: @unchecked Sendable {
         timer.resume()
     }
 
+    /// Whether the time is up.
+    var hasPassed: Bool { DispatchTime.now().uptimeNanoseconds > deadline.pointee }
+
     /// Ends the watch; call it before the connection goes back to the pool.
     func finish() {
         let connection = lock.withLock {

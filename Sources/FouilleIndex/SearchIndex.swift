@@ -239,7 +239,14 @@ public final class SearchIndex: Sendable {
                 guard let timeLimit else { return try body(db) }
                 let deadline = QueryDeadline(connection: db.sqliteConnection!, timeLimit: timeLimit)
                 defer { deadline.finish() }
-                return try body(db)
+                do {
+                    return try body(db)
+                } catch let error as DatabaseError where error.resultCode != .SQLITE_INTERRUPT && deadline.hasPassed {
+                    // An interrupt can come back as another error: FTS5
+                    // interrupted while it opens its table on a connection
+                    // reports "vtable constructor failed".
+                    throw DatabaseError(resultCode: .SQLITE_INTERRUPT, message: error.message)
+                }
             }
         }
     }

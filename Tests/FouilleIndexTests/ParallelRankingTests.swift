@@ -86,4 +86,16 @@ final class ParallelRankingTests: XCTestCase {
         }
         XCTAssertFalse(try f.index.search("port vent", limit: 10, parallelFrom: 1).hits.isEmpty, "the next query runs")
     }
+
+    /// On a connection's first query, an interrupt can reach FTS5 while it
+    /// opens its table, which SQLite reports as "vtable constructor failed":
+    /// past the deadline, that is a timeout too.
+    func testATimeLimitOnFreshConnectionsIsReportedAsATimeout() throws {
+        for _ in 0..<40 {
+            let f = try IndexFixture()
+            XCTAssertThrowsError(try f.index.search("corée du nord", timeLimit: .nanoseconds(1), parallelFrom: 1)) { error in
+                guard case IndexError.timeout = error else { return XCTFail("\(error)") }
+            }
+        }
+    }
 }
