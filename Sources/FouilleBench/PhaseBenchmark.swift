@@ -1,7 +1,8 @@
 import FouilleIndex
 import Foundation
 
-/// Where a query's time goes, in-process: counting, ranking, snippets.
+/// Where a query's time goes, in-process: counting, ranking, snippets, and
+/// what ranking in two halves saves.
 /// Each phase is the difference between two ways of running the same queries.
 struct PhaseBenchmark {
     let index: String
@@ -25,6 +26,11 @@ struct PhaseBenchmark {
             try time("search limit=10, no snippets") { _ = try searchIndex.search($0, limit: 10, snippets: false) }
             try time("search limit=10, with a time limit") { _ = try searchIndex.search($0, limit: 10, timeLimit: .seconds(2)) }
             try time("search limit=10 (with snippets)") { _ = try searchIndex.search($0, limit: 10) }
+            for from in [SearchIndex.parallelFromCandidates, 200] {
+                try time("the same, in halves from \(from) candidates") {
+                    _ = try searchIndex.search($0, limit: 10, parallelFrom: from)
+                }
+            }
         }
     }
 }
