@@ -38,7 +38,7 @@ final class QueryDeadline: @unchecked Sendable {
             guard let context else { return 0 }
             return DispatchTime.now().uptimeNanoseconds > context.load(as: UInt64.self) ? 1 : 0
         }, deadline)
-        timer = DispatchSource.makeTimerSource(queue: .global(qos: .userInitiated))
+        timer = DispatchSource.makeTimerSource(queue: Self.timers)
         // Again every 5 ms past the deadline: an interrupt sent while no
         // statement runs (the read between two, in Swift) is dropped by SQLite.
         timer.schedule(
@@ -52,6 +52,13 @@ final class QueryDeadline: @unchecked Sendable {
         }
         timer.resume()
     }
+
+    /// The timers' own queue. A queue made here gets a thread of its own
+    /// when it needs one; Dispatch's global queues run as many blocks at
+    /// once as there are cores, and they also run the upper halves of
+    /// queries ranked in two (`SearchIndex.rank`): a deadline must not wait
+    /// behind the very queries it is there to cut.
+    private static let timers = DispatchQueue(label: "fouille.query-deadlines", qos: .userInitiated)
 
     /// Whether the time is up.
     var hasPassed: Bool { DispatchTime.now().uptimeNanoseconds > deadline.pointee }
