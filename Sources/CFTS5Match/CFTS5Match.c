@@ -59,8 +59,8 @@ static int row_is_beaten(const Fts5ExtensionApi *api, Fts5Context *fts);
 /// (those before token `depth`, when given), as a blob of native-endian
 /// 32-bit integers, three per instance (column, offset, phrase), in column
 /// then offset order, at most MAX_POSITIONS of them. Offsets count tokens,
-/// as FTS5 does. (Text, "column offset phrase;…", cost a quarter of the
-/// function in sqlite3_str_appendf and as much again to parse.)
+/// as FTS5 does. (As text, "column offset phrase;…", most of the
+/// function's time went to sqlite3_str_appendf, and Swift parsed it back.)
 #define MAX_POSITIONS 256
 
 static void match_positions(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,

@@ -47,12 +47,14 @@ public struct Snippet: Sendable, Equatable, CustomStringConvertible {
 
     /// Tabs, carriage returns and line feeds become spaces: fields are one line.
     /// Byte by byte: the three are ASCII, so no UTF-8 sequence holds them,
-    /// and rebuilding the string scalar by scalar cost a fifth of a snippet.
+    /// and rebuilding the string scalar by scalar took over a third of the
+    /// time snippets took.
     static func oneLine(_ text: String) -> String {
         guard text.utf8.contains(where: isLineBreakOrTab) else { return text }
         return String(decoding: text.utf8.map { isLineBreakOrTab($0) ? 0x20 : $0 }, as: UTF8.self)
     }
 
+    /// The same, for the UTF-8 bytes of a snippet being made.
     static func oneLine(bytes: [UInt8]) -> String {
         String(decoding: bytes.map { isLineBreakOrTab($0) ? 0x20 : $0 }, as: UTF8.self)
     }
