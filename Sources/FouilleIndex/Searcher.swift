@@ -88,28 +88,15 @@ extension SearchIndex {
         var tiers = plan.soft ? plan.loose : plan.strict
         // Documents to rank: the strict tier's are few (they hold every clause).
         var candidates = plan.soft ? total : 0
-        if plan.soft, let floor = ranking.softCandidates, plan.clauseCount > 1 {
-            for rarer in 1..<plan.clauseCount {
-                let documents = try clauseCounts.documents(matching: plan.expression(anyOfRarest: rarer), db)
-                guard documents >= max(floor, offset + limit) else { continue }
-                tiers = plan.firstTiers(containingAnyOf: rarer)
-                candidates = documents
-                break
-            }
+        if plan.soft, let floor = ranking.softCandidates,
+           let first = try fewestRarest(plan, filling: max(floor, offset + limit), db) {
+            (tiers, candidates) = first
         }
         var rows = try rank(tiers, candidates: candidates, limit: limit, offset: offset, ranking: ranking, split: split, db)
         if !plan.soft, rows.count < limit, plan.clauseCount > 1 {
             // The fewest rarest clauses whose documents fill the page, if any:
             // their tiers come first, and ranking them is cheaper than all.
-            tiers = plan.loose
-            candidates = total
-            for rarer in 1..<plan.clauseCount {
-                let documents = try clauseCounts.documents(matching: plan.expression(anyOfRarest: rarer), db)
-                guard documents >= offset + limit else { continue }
-                tiers = plan.firstTiers(containingAnyOf: rarer)
-                candidates = documents
-                break
-            }
+            (tiers, candidates) = try fewestRarest(plan, filling: offset + limit, db) ?? (plan.loose, total)
             rows = try rank(tiers, candidates: candidates, limit: limit, offset: offset, ranking: ranking, split: split, db)
         }
         var hits: [SearchHit] = []
@@ -143,6 +130,18 @@ extension SearchIndex {
         return SearchResults(total: total, hits: hits)
     }
 
+    /// The first tiers of the fewest rarest clauses (fewer than all) whose
+    /// documents number at least `minimum`, and that number; nil when no
+    /// such clauses are.
+    private func fewestRarest(_ plan: QueryPlan, filling minimum: Int, _ db: Database) throws -> (QueryPlan.Tiers, Int)? {
+        guard plan.clauseCount > 1 else { return nil }
+        for rarer in 1..<plan.clauseCount {
+            let documents = try clauseCounts.documents(matching: plan.expression(anyOfRarest: rarer), db)
+            if documents >= minimum { return (plan.firstTiers(containingAnyOf: rarer), documents) }
+        }
+        return nil
+    }
+
     /// Queries with at least this many candidate documents are worth
     /// ranking in two halves at once (`parallelFrom`). Below it, the second
     /// connection's transaction and the hand-over to another thread cost
@@ -169,9 +168,12 @@ extension SearchIndex {
         _ tiers: QueryPlan.Tiers, candidates: Int, limit: Int, offset: Int, ranking: Ranking, split: Split?,
         _ db: Database
     ) throws -> [QueryPlan.Tiers.Row] {
+        // Two statements: SQLite reads one end of the b-tree for a lone
+        // min() or max(), and scans the table for both in one.
         guard let split, limit > 0, candidates >= split.fromCandidates,
-              let lowest = try Int64.fetchOne(db, sql: "SELECT min(rowid) FROM documents"),
-              let highest = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM documents"), highest > lowest
+              let lowest = try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(rowid) FROM documents")),
+              let highest = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(rowid) FROM documents")),
+              highest > lowest
         else {
             return try tiers.rows(db, ranking: ranking, limit: limit, offset: offset)
         }
@@ -207,7 +209,7 @@ extension SearchIndex {
     /// FTS5's structure record: which segments make the index, and a
     /// counter every change increments.
     private static func structure(_ db: Database) throws -> Data? {
-        try Data.fetchOne(db, sql: "SELECT block FROM documents_fts_data WHERE id = 10")
+        try Data.fetchOne(db.cachedStatement(sql: "SELECT block FROM documents_fts_data WHERE id = 10"))
     }
 
     /// The upper half's rows, handed from its thread; read after the semaphore.
@@ -215,7 +217,7 @@ extension SearchIndex {
         var rows: Result<[QueryPlan.Tiers.Row]?, any Error> = .success(nil)
     }
 
-    /// The number of documents `text` matches, as `total` of ``search(_:limit:offset:ranking:timeLimit:snippets:)``.
+    /// The number of documents `text` matches, as `total` of ``search(_:limit:offset:ranking:timeLimit:snippets:parallelFrom:)``.
     public func count(_ text: String, timeLimit: Duration? = nil) throws -> Int {
         try queryParsers.withParser { parser in
             guard let typed = parser.parse(text) else { return 0 }

@@ -51,11 +51,11 @@ public struct Snippet: Sendable, Equatable, CustomStringConvertible {
     /// time snippets took.
     static func oneLine(_ text: String) -> String {
         guard text.utf8.contains(where: isLineBreakOrTab) else { return text }
-        return String(decoding: text.utf8.map { isLineBreakOrTab($0) ? 0x20 : $0 }, as: UTF8.self)
+        return oneLine(bytes: text.utf8)
     }
 
     /// The same, for the UTF-8 bytes of a snippet being made.
-    static func oneLine(bytes: [UInt8]) -> String {
+    static func oneLine<Bytes: Sequence<UInt8>>(bytes: Bytes) -> String {
         String(decoding: bytes.map { isLineBreakOrTab($0) ? 0x20 : $0 }, as: UTF8.self)
     }
 

@@ -27,7 +27,7 @@ public struct Limits: Sendable, Equatable {
     public var queryThreads = max(2, System.coreCount)
 
     /// Whether a query with many candidates is ranked in two halves at once
-    /// (see `SearchIndex.search(parallel:)`): each query thread then needs
+    /// (see `SearchIndex.search(parallelFrom:)`): each query thread then needs
     /// a second reader, so only while the threads are at most half the
     /// pool's readers.
     var ranksInParallel: Bool { queryThreads * 2 <= SearchIndex.maximumReaders }

@@ -125,7 +125,8 @@ final class QueryEngine: Sendable {
             switch request {
             case .search(let query, let limit, let offset):
                 let results = try index.search(
-                    query, limit: limit, offset: offset, timeLimit: limits.queryTimeLimit, parallelFrom: limits.ranksInParallel ? SearchIndex.parallelFromCandidates : nil)
+                    query, limit: limit, offset: offset, timeLimit: limits.queryTimeLimit,
+                    parallelFrom: limits.ranksInParallel ? SearchIndex.parallelFromCandidates : nil)
                 let took = milliseconds()
                 stats.recordQuery(seconds: took / 1000)
                 var summary = "total=\(results.total) returned=\(results.hits.count) took_ms=\(String(format: "%.2f", took))"
