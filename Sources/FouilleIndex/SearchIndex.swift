@@ -361,10 +361,26 @@ public final class SearchIndex: Sendable {
     /// term), then rewrites the file without the pages the merge freed: the
     /// compact form a rebuilt generation is published in.
     public func optimize() throws {
+        try mergeSegments()
         try Self.mapErrors(path: generation.file.path) {
-            try pool.write { try $0.execute(sql: "INSERT INTO documents_fts(documents_fts) VALUES ('optimize')") }
             try pool.writeWithoutTransaction { try $0.execute(sql: "VACUUM") }
         }
+    }
+
+    /// Merges FTS5's segments into one, in one transaction. Each committed
+    /// batch adds a segment, and FTS5 merges them only by fours: a query
+    /// seeks every word of it in every segment, and on a freshly ingested
+    /// index of seven segments queries took a fifth longer than on one.
+    /// The pages the merge frees stay in the file for later writes.
+    public func mergeSegments() throws {
+        try Self.mapErrors(path: generation.file.path) {
+            try pool.write { try $0.execute(sql: "INSERT INTO documents_fts(documents_fts) VALUES ('optimize')") }
+        }
+    }
+
+    /// The FTS5 segments the full-text index is made of.
+    public func segmentCount() throws -> Int {
+        try read { try Int.fetchOne($0, sql: "SELECT count(DISTINCT segid) FROM documents_fts_idx") ?? 0 }
     }
 
     /// Deletes one document row behind FTS5's back: the damage a rebuild's

@@ -19,6 +19,12 @@ public struct IngestOptions: Sendable {
     /// its threads' nice values from this, whatever the process's own: a
     /// rebuild runs `.utility`, below the daemon's queries.
     public var qos: DispatchQoS = .default
+    /// Merge the full-text index into one segment at the end of a run that
+    /// added or changed at least as many documents as the index held before
+    /// it (a first load, or one that doubles the index): queries get faster,
+    /// and a merge costs about what writing the index did, so it is paid at
+    /// most once per doubling. Smaller runs leave merging to FTS5.
+    public var mergeWhenGrown = true
 
     public init() {}
 }
@@ -72,6 +78,7 @@ public final class Ingester: @unchecked Sendable {
             }
             walks.append((root, walk))
         }
+        let documentsBefore = options.mergeWhenGrown ? try index.documentCount() : 0
         var tracker = ProgressTracker(
             filesTotal: walks.reduce(0) { $0 + $1.walk.candidates.count },
             bytesTotal: walks.reduce(0) { $0 + $1.walk.candidates.reduce(0) { $0 + $1.size } },
@@ -82,8 +89,21 @@ public final class Ingester: @unchecked Sendable {
                 summary.removed += try prune(root, keeping: Set(walk.candidates.map(\.id)))
             }
         }
+        if options.mergeWhenGrown, summary.added + summary.updated >= max(1, documentsBefore) {
+            try mergeSegments()
+        }
         summary.seconds = Date().timeIntervalSince(start)
         return summary
+    }
+
+    /// Merges the index's segments into one, saying so: on a large index it takes a while.
+    private func mergeSegments() throws {
+        let segments = try index.segmentCount()
+        guard segments > 1 else { return }
+        logger.info("merging the full-text index's \(segments) segments into one")
+        let start = Date()
+        try index.mergeSegments()
+        logger.info("merged in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
 
     /// A path as one line of log: control characters escaped (`\n`,

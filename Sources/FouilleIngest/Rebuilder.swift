@@ -97,7 +97,10 @@ public final class Rebuilder {
         logger.debug("building \(name) from \(sources.joined(separator: ", "))")
         do {
             var paused = false
-            let summary = try Ingester(index: building, options: options.ingest, logger: logger) { step in
+            // The generation is merged and compacted whole before it is published.
+            var ingestOptions = options.ingest
+            ingestOptions.mergeWhenGrown = false
+            let summary = try Ingester(index: building, options: ingestOptions, logger: logger) { step in
                 self.progress?(step)
                 if !paused && self.options.fault == .pauseBuilding {
                     paused = true

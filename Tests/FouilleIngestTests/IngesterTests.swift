@@ -579,6 +579,43 @@ final class IngesterTests: XCTestCase {
         assertFullTextIntegrity()
     }
 
+    // MARK: - Merging segments
+
+    func testAFirstLoadEndsInOneSegmentAndASmallAdditionDoesNotMerge() throws {
+        try manyArticles()
+        // Twelve batches, each its own segment; FTS5 alone merges only by fours.
+        var unmerged = IngestOptions()
+        unmerged.batchFiles = 2
+        unmerged.mergeWhenGrown = false
+        let other = try openIndex("unmerged")
+        defer { try? other.close() }
+        try Ingester(index: other, options: unmerged, logger: log.logger).run([root])
+        XCTAssertGreaterThan(try other.segmentCount(), 1)
+
+        try ingest { $0.batchFiles = 2 }
+        XCTAssertEqual(try index.segmentCount(), 1)
+        XCTAssertTrue(log.entries.contains { $0.message.contains("segments into one") })
+        XCTAssertEqual(try found("randonneurs").count, 23)
+        assertFullTextIntegrity()
+
+        // Two new documents against 23: FTS5's own merging is left to it.
+        try write("lot-3/depeche-40.txt", "Dépêche 40 : un lynx aperçu\nLe garde a signalé l'animal.")
+        try write("lot-3/depeche-41.txt", "Dépêche 41 : un lynx encore\nLe garde a signalé l'animal.")
+        XCTAssertEqual(try ingest { $0.batchFiles = 1 }.added, 2)
+        XCTAssertEqual(try index.segmentCount(), 3)
+        XCTAssertEqual(try found("lynx").sorted(), ["lot-3/depeche-40.txt", "lot-3/depeche-41.txt"])
+    }
+
+    func testARunThatDoublesTheIndexMergesIt() throws {
+        try write("a/premier.txt", "Le premier article\nUn hérisson traverse la route.")
+        try ingest([root + "/a"])
+        try write("b/second.txt", "Le second article\nUn renard traverse la route.")
+        XCTAssertEqual(try ingest([root + "/b"]).added, 1)
+        XCTAssertEqual(try index.segmentCount(), 1)
+        XCTAssertEqual(try found("route").count, 2)
+        assertFullTextIntegrity()
+    }
+
     // MARK: - Several folders
 
     func testTwoFolders() throws {
