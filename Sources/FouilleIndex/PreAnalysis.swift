@@ -29,6 +29,9 @@ final class PreAnalysis: @unchecked Sendable {
 
     private let lock = NSLock()
     private var entries: [Key: Tokens] = [:]
+    /// Each text's ``BodyCheckpoints``, from the same analysis, for the
+    /// writer (which stores them for bodies); nil when it has too few words.
+    private var checkpoints: [Key: Data?] = [:]
 
     static func key(_ bytes: UnsafeBufferPointer<UInt8>) -> Key {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -56,8 +59,10 @@ final class PreAnalysis: @unchecked Sendable {
             }
             tokens.newWords = words.list
             let key = Self.key(bytes)
+            let found = BodyCheckpoints.encode(wordStarts: tokens.starts.lazy.map { Int($0) })
             lock.lock()
             entries[key] = tokens
+            checkpoints[key] = .some(found)
             lock.unlock()
             return key
         }
@@ -71,9 +76,21 @@ final class PreAnalysis: @unchecked Sendable {
         return entries.removeValue(forKey: Self.key(bytes))
     }
 
+    /// The checkpoints stored for these bytes (nil inside: too few words),
+    /// removed from the store; nil when none were stored.
+    func takeCheckpoints(_ bytes: UnsafeBufferPointer<UInt8>) -> Data?? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !checkpoints.isEmpty else { return nil }
+        return checkpoints.removeValue(forKey: Self.key(bytes))
+    }
+
     func release(_ keys: [Key]) {
         lock.lock()
-        for key in keys { entries.removeValue(forKey: key) }
+        for key in keys {
+            entries.removeValue(forKey: key)
+            checkpoints.removeValue(forKey: key)
+        }
         lock.unlock()
     }
 }

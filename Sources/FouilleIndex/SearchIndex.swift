@@ -26,6 +26,8 @@ public final class SearchIndex: Sendable {
 
     /// The index analyses French (not a plain baseline table of a benchmark).
     let analysesFrench: Bool
+    /// The file has `body_checkpoints` (files from before it have not, when opened read-only).
+    let hasBodyCheckpoints: Bool
     /// Holds the first commit until a whole-file check has passed.
     let commitGate = CommitGate()
 
@@ -34,9 +36,10 @@ public final class SearchIndex: Sendable {
         self.generation = generation
         self.pool = pool
         self.queryParsers = QueryParserPool()
-        analysesFrench = try pool.read { db in
-            try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'documents_fts'")?
-                .contains("tokenize='french'") ?? false
+        (analysesFrench, hasBodyCheckpoints) = try pool.read { db in
+            (try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'documents_fts'")?
+                .contains("tokenize='french'") ?? false,
+             try db.tableExists("body_checkpoints"))
         }
     }
 
@@ -84,6 +87,10 @@ public final class SearchIndex: Sendable {
         return try mapErrors(path: generation.file.path) {
             // Files from before the vocabulary table get it (empty until ingest or a rebuild fills it).
             if !readOnly, try !pool.read({ try $0.tableExists("words") }) { try pool.write { try Lexicon.create($0) } }
+            // And the body checkpoints (documents ingested before have none: their snippets analyse from the start).
+            if !readOnly, try !pool.read({ try $0.tableExists("body_checkpoints") }) {
+                try pool.write { try BodyCheckpoints.create($0) }
+            }
             return try SearchIndex(location: location, generation: generation, pool: pool)
         }
     }
@@ -297,7 +304,7 @@ public final class SearchIndex: Sendable {
             try pool.write { db in
                 let connection = ObjectIdentifier(db)
                 _ = NewWords.shared.take(connection)
-                let result = try body(IndexWriter(db: db))
+                let result = try body(IndexWriter(db: db, analyzers: analysesFrench ? ingestAnalyzers : nil))
                 try Lexicon.record(NewWords.shared.take(connection), db)
                 try commitGate.pass()
                 return result
@@ -416,6 +423,8 @@ public final class SearchIndex: Sendable {
 /// Changes to an index inside one transaction (see ``SearchIndex/write(_:)``).
 public struct IndexWriter {
     let db: Database
+    /// For the body checkpoints of documents ingest did not analyse ahead; nil: none are written.
+    let analyzers: QueryParserPool?
 
     public enum Outcome: Sendable, Equatable {
         case added, updated
@@ -446,6 +455,7 @@ public struct IndexWriter {
                     """,
                 arguments: arguments + [rowid])
             try addToFullText(rowid: rowid, document)
+            try storeCheckpoints(rowid: rowid, document)
             return .updated
         }
         try db.execute(
@@ -454,8 +464,27 @@ public struct IndexWriter {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: arguments)
-        try addToFullText(rowid: db.lastInsertedRowID, document)
+        let rowid = db.lastInsertedRowID
+        try addToFullText(rowid: rowid, document)
+        try storeCheckpoints(rowid: rowid, document)
         return .added
+    }
+
+    /// The body's checkpoints (see ``BodyCheckpoints``): from ingest's
+    /// analysis ahead when it kept them, else found now.
+    private func storeCheckpoints(rowid: Int64, _ document: Document) throws {
+        guard let analyzers else { return }
+        var body = document.body
+        let checkpoints = body.withUTF8 { bytes in
+            PreAnalysis.shared.takeCheckpoints(bytes)
+                ?? analyzers.withParser { BodyCheckpoints.encode(body: bytes, analyzer: $0.analyzer) }
+        }
+        if let checkpoints {
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO body_checkpoints(rowid, offsets) VALUES (?, ?)", arguments: [rowid, checkpoints])
+        } else {
+            try db.execute(sql: "DELETE FROM body_checkpoints WHERE rowid = ?", arguments: [rowid])
+        }
     }
 
     /// Records a new modification time for a file whose bytes did not change.
@@ -470,6 +499,7 @@ public struct IndexWriter {
     public func remove(id: String) throws -> Bool {
         guard let rowid = try removeFromFullText(id: id) else { return false }
         try db.execute(sql: "DELETE FROM documents WHERE rowid = ?", arguments: [rowid])
+        try db.execute(sql: "DELETE FROM body_checkpoints WHERE rowid = ?", arguments: [rowid])
         return true
     }
 

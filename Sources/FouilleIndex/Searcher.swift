@@ -104,7 +104,9 @@ extension SearchIndex {
             SnippetBuilder(
                 phraseClauses: tiers.phrases.map(\.clause), phraseLengths: tiers.phrases.map(\.length), analyzer: $0)
         }
-        let documents = try db.cachedStatement(sql: "SELECT id, title, lead, body FROM documents WHERE rowid = ?")
+        let checkpoints = hasBodyCheckpoints ? "(SELECT offsets FROM body_checkpoints WHERE rowid = documents.rowid)" : "NULL"
+        let documents = try db.cachedStatement(
+            sql: "SELECT id, title, lead, body, \(checkpoints) FROM documents WHERE rowid = ?")
         for row in rows {
             // A cursor's row reads SQLite's memory in place: a fetched Row
             // would copy and validate every body into a String.
@@ -114,11 +116,13 @@ extension SearchIndex {
             guard let document = try cursor.next() else { continue }
             let title: String = document[1]
             let snippet = try snippets.map { builder in
-                try document.withBytes(atIndex: 1) { title in
+                let checkpoints = BodyCheckpoints.decode(document[4])
+                return try document.withBytes(atIndex: 1) { title in
                     try document.withBytes(atIndex: 2) { lead in
                         try document.withBytes(atIndex: 3) { body in
                             builder.snippet(
-                                title: title, lead: lead, body: body, positions: row.positions)
+                                title: title, lead: lead, body: body, positions: row.positions,
+                                bodyCheckpoints: checkpoints)
                         }
                     }
                 }

@@ -124,10 +124,10 @@ struct SnippetBuilder {
     /// winning ties, then the lead (a snippet repeating the title says little).
     ///
     /// The columns are the bytes SQLite holds, borrowed: no string is made of
-    /// a whole body.
+    /// a whole body. `bodyCheckpoints`: see ``BodyCheckpoints``.
     func snippet(
         title: UnsafeBufferPointer<UInt8>, lead: UnsafeBufferPointer<UInt8>, body: UnsafeBufferPointer<UInt8>,
-        positions: [Position]
+        positions: [Position], bodyCheckpoints: [Int] = []
     ) -> Snippet {
         let columns = [title, lead, body]
         var best: (column: Int, window: Range<Int>, score: (Int, Int), matches: [Position])?
@@ -138,7 +138,11 @@ struct SnippetBuilder {
             let (window, score) = bestWindow(here)
             if best == nil || score.0 > best!.score.0 { best = (column, window, score, here) }
         }
-        if let best { return render(columns[best.column], window: best.window, matches: best.matches) }
+        if let best {
+            return render(
+                columns[best.column], window: best.window, matches: best.matches,
+                checkpoints: best.column == 2 ? bodyCheckpoints : [])
+        }
         let text = body.isEmpty ? (lead.isEmpty ? title : lead) : body
         return render(text, window: 0..<Self.windowTokens, matches: [])
     }
@@ -181,7 +185,9 @@ struct SnippetBuilder {
     }
 
     /// The window's text as written, matches marked, `…` where text was left out.
-    private func render(_ text: UnsafeBufferPointer<UInt8>, window: Range<Int>, matches: [Position]) -> Snippet {
+    private func render(
+        _ text: UnsafeBufferPointer<UInt8>, window: Range<Int>, matches: [Position], checkpoints: [Int] = []
+    ) -> Snippet {
         // By token of the window: whether it is marked.
         var marked = [Bool](repeating: false, count: window.count)
         for match in matches where window.contains(match.offset) {
@@ -190,17 +196,11 @@ struct SnippetBuilder {
                 marked[token - window.lowerBound] = true
             }
         }
-        return render(text, window: window, marked: marked)
+        return render(text, window: window, marked: marked, checkpoints: checkpoints)
     }
 
-    private func render(_ utf8: UnsafeBufferPointer<UInt8>, window: Range<Int>, marked: [Bool]) -> Snippet {
-        var ranges: [Range<Int>] = []  // byte ranges of the window's tokens
-        var index = 0
-        analyzer.forEachIndexedWord(utf8) { range in
-            if index >= window.lowerBound { ranges.append(range) }
-            index += 1
-            return index < window.upperBound
-        }
+    private func render(_ utf8: UnsafeBufferPointer<UInt8>, window: Range<Int>, marked: [Bool], checkpoints: [Int]) -> Snippet {
+        let ranges = wordRanges(utf8, window: window, checkpoints: checkpoints)
         guard let first = ranges.first, let last = ranges.last else {
             return Snippet(marked: Snippet.oneLine(String(String(decoding: utf8.prefix(300), as: UTF8.self).prefix(160))))
         }
@@ -231,5 +231,37 @@ struct SnippetBuilder {
         }
         if utf8[tail...].contains(where: { $0 > 0x20 }) { out += Array("…".utf8) }
         return Snippet(marked: Snippet.oneLine(bytes: out))
+    }
+
+    /// The byte ranges of the window's words, analysed from the last
+    /// checkpoint at or before the window (see ``BodyCheckpoints``), else
+    /// from the start of the text.
+    private func wordRanges(_ utf8: UnsafeBufferPointer<UInt8>, window: Range<Int>, checkpoints: [Int]) -> [Range<Int>] {
+        let passed = min(window.lowerBound / BodyCheckpoints.interval, checkpoints.count)
+        if passed > 0, checkpoints[passed - 1] < utf8.count,
+           let ranges = wordRanges(utf8, from: checkpoints[passed - 1], word: passed * BodyCheckpoints.interval, window: window)
+        {
+            return ranges
+        }
+        return wordRanges(utf8, from: 0, word: 0, window: window) ?? []
+    }
+
+    /// The same from byte `from`, where word number `first` starts; nil when
+    /// no word starts there (a checkpoint that does not fit the text, which
+    /// is then analysed from its start).
+    private func wordRanges(_ utf8: UnsafeBufferPointer<UInt8>, from: Int, word first: Int, window: Range<Int>) -> [Range<Int>]? {
+        var ranges: [Range<Int>] = []
+        var index = first
+        var fits = true
+        analyzer.forEachIndexedWord(UnsafeBufferPointer(rebasing: utf8[from...])) { range in
+            if from > 0, index == first, range.lowerBound != 0 {
+                fits = false
+                return false
+            }
+            if index >= window.lowerBound { ranges.append((from + range.lowerBound)..<(from + range.upperBound)) }
+            index += 1
+            return index < window.upperBound
+        }
+        return fits && (from == 0 || index > first) ? ranges : nil
     }
 }
