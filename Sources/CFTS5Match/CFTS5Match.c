@@ -396,52 +396,92 @@ static double rank_of(int soft, long tier, int typos, double score) {
     return (double)tier * 1e6 + typos * 1e4 - (score > 9999.0 ? 9999.0 : score);
 }
 
-/// The window and adjacency counts of proximity_factor(), in one walk over
-/// the row's instances in column, then offset order.
-static int proximity(const Fts5ExtensionApi *api, Fts5Context *fts, const QueryStats *stats, int n, double *factor) {
-    const int *clause_of = stats->clause_of;
-    unsigned long long adjacent[MAX_CLAUSES] = {0};  // bit k of adjacent[c]: clauses c and k side by side
-    int previous_clause = -1, previous_column = -1, previous_offset = 0;
+/// The window and adjacency counts of proximity_factor(), gathered in one
+/// walk over a row's instances in FTS5's instance order (column, offset,
+/// then phrase): fed one instance at a time by walk_add(), whether they come
+/// from FTS5 (tier_rank()) or from postings held in memory (fouille_rank_postings()).
+typedef struct {
+    unsigned long long adjacent[MAX_CLAUSES];  // bit k of adjacent[c]: clauses c and k side by side
+    int previous_clause, previous_column, previous_offset;
     int window_clause[WINDOW_CAPACITY], window_column[WINDOW_CAPACITY], window_offset[WINDOW_CAPACITY];
-    int window_start = 0, window_end = 0;  // the window's instances, in a ring
-    int in_window[MAX_CLAUSES] = {0};      // instances of each clause in it
-    int window_clauses = 0, best_window = 0;
+    int window_start, window_end;  // the window's instances, in a ring
+    int in_window[MAX_CLAUSES];    // instances of each clause in it
+    int window_clauses, best_window;
+} ProximityWalk;
+
+static void walk_start(ProximityWalk *walk) {
+    memset(walk->adjacent, 0, sizeof(walk->adjacent));
+    memset(walk->in_window, 0, sizeof(walk->in_window));
+    walk->previous_clause = -1;
+    walk->previous_column = -1;
+    walk->previous_offset = 0;
+    walk->window_start = walk->window_end = 0;
+    walk->window_clauses = walk->best_window = 0;
+}
+
+/// The next instance, of a clause in [0, n).
+static void walk_add(ProximityWalk *walk, int clause, int column, int offset) {
+    if (walk->previous_clause >= 0 && walk->previous_clause != clause && column == walk->previous_column
+        && offset - walk->previous_offset <= 1) {
+        walk->adjacent[clause] |= 1ULL << (walk->previous_clause & 63);
+        walk->adjacent[walk->previous_clause] |= 1ULL << (clause & 63);
+    }
+    walk->previous_clause = clause;
+    walk->previous_column = column;
+    walk->previous_offset = offset;
+
+    while (walk->window_start < walk->window_end) {
+        int oldest = walk->window_start % WINDOW_CAPACITY;
+        if (walk->window_end - walk->window_start < WINDOW_CAPACITY && walk->window_column[oldest] == column
+            && offset - walk->window_offset[oldest] < SPAN_TOKENS)
+            break;
+        if (--walk->in_window[walk->window_clause[oldest]] == 0) walk->window_clauses--;
+        walk->window_start++;
+    }
+    int slot = walk->window_end++ % WINDOW_CAPACITY;
+    walk->window_clause[slot] = clause;
+    walk->window_column[slot] = column;
+    walk->window_offset[slot] = offset;
+    if (walk->in_window[clause]++ == 0 && ++walk->window_clauses > walk->best_window)
+        walk->best_window = walk->window_clauses;
+}
+
+static double walk_factor(const ProximityWalk *walk, int n) {
+    int adjacent_pairs = 0;
+    for (int c = 0; c < n; c++) adjacent_pairs += __builtin_popcountll(walk->adjacent[c]);
+    return proximity_factor(n, walk->best_window, adjacent_pairs / 2);
+}
+
+/// proximity_factor() of the current row, over FTS5's instances.
+static int proximity(const Fts5ExtensionApi *api, Fts5Context *fts, const QueryStats *stats, int n, double *factor) {
+    ProximityWalk walk;
+    walk_start(&walk);
     int instances = 0;
     int rc = api->xInstCount(fts, &instances);
     for (int i = 0; rc == SQLITE_OK && i < instances; i++) {
         int phrase = 0, column = 0, offset = 0;
         rc = api->xInst(fts, i, &phrase, &column, &offset);
         if (rc != SQLITE_OK || phrase >= stats->phrases) continue;
-        int clause = clause_of[phrase];
+        int clause = stats->clause_of[phrase];
         if (clause < 0 || clause >= n) continue;  // exclusions, and phrases repeated to restrict the rows
-
-        if (previous_clause >= 0 && previous_clause != clause && column == previous_column
-            && offset - previous_offset <= 1) {
-            adjacent[clause] |= 1ULL << (previous_clause & 63);
-            adjacent[previous_clause] |= 1ULL << (clause & 63);
-        }
-        previous_clause = clause;
-        previous_column = column;
-        previous_offset = offset;
-
-        while (window_start < window_end) {
-            int oldest = window_start % WINDOW_CAPACITY;
-            if (window_end - window_start < WINDOW_CAPACITY && window_column[oldest] == column
-                && offset - window_offset[oldest] < SPAN_TOKENS)
-                break;
-            if (--in_window[window_clause[oldest]] == 0) window_clauses--;
-            window_start++;
-        }
-        int slot = window_end++ % WINDOW_CAPACITY;
-        window_clause[slot] = clause;
-        window_column[slot] = column;
-        window_offset[slot] = offset;
-        if (in_window[clause]++ == 0 && ++window_clauses > best_window) best_window = window_clauses;
+        walk_add(&walk, clause, column, offset);
     }
-    int adjacent_pairs = 0;
-    for (int c = 0; c < n; c++) adjacent_pairs += __builtin_popcountll(adjacent[c]);
-    *factor = proximity_factor(n, best_window, adjacent_pairs / 2);
+    *factor = walk_factor(&walk, n);
     return rc;
+}
+
+/// The tier of a row holding the clauses `present` (see tier_rank()), and
+/// its typos: clauses it holds only through corrections.
+static void tier_of(const int *present, const int *present_as_typed, int n, long *tier, int *typos) {
+    int j = 0;
+    while (j < n && !present[j]) j++;
+    int run = 0;
+    while (j + run < n && present[j + run]) run++;
+    *tier = 0;
+    for (int i = 0; i < j; i++) *tier += n - i;
+    *tier += n - j - run;
+    *typos = 0;
+    for (int c = 0; c < n; c++) *typos += present[c] && !present_as_typed[c];
 }
 
 static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
@@ -499,15 +539,7 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
     for (int p = 0; p < stats->phrases; p++) score += bm25_share(stats, p, frequency[p], norm);
     long tier = 0;
     int typos = 0;
-    if (!soft) {
-        int j = 0;
-        while (j < n && !present[j]) j++;
-        int run = 0;
-        while (j + run < n && present[j + run]) run++;
-        for (int i = 0; i < j; i++) tier += n - i;
-        tier += n - j - run;
-        for (int c = 0; c < n; c++) typos += present[c] && !present_as_typed[c];
-    }
+    if (!soft) tier_of(present, present_as_typed, n, &tier, &typos);
 
     // Proximity walks every instance in order, the costly part: a row that
     // cannot reach the page even with the most proximity gives is left at
@@ -541,6 +573,299 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
     result_rank(api, fts, ctx, stats, rank, keep_rank(stats, rank));
 }
 
+/// phrase_instances(fts_table): every instance of the query's first phrase
+/// in the row, as a blob of native int pairs (column, offset) in FTS5's
+/// order. What the postings held in memory are read from.
+static void phrase_instances(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                             int argc, sqlite3_value **argv) {
+    (void)argc;
+    (void)argv;
+    int local[256];
+    int *out = local;
+    int capacity = 256, written = 0;
+    Fts5PhraseIter iterator;
+    int column = 0, offset = 0;
+    int rc = api->xPhraseCount(fts) > 0 ? api->xPhraseFirst(fts, 0, &iterator, &column, &offset) : SQLITE_ERROR;
+    for (; rc == SQLITE_OK && column >= 0; api->xPhraseNext(fts, &iterator, &column, &offset)) {
+        if (written + 2 > capacity) {
+            int *grown = sqlite3_malloc64(sizeof(int) * (sqlite3_uint64)capacity * 2);
+            if (!grown) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            memcpy(grown, out, sizeof(int) * (size_t)written);
+            if (out != local) sqlite3_free(out);
+            out = grown;
+            capacity *= 2;
+        }
+        out[written++] = column;
+        out[written++] = offset;
+    }
+    if (rc == SQLITE_OK) {
+        sqlite3_result_blob(ctx, out, (int)(sizeof(int) * (size_t)written), SQLITE_TRANSIENT);
+    } else {
+        sqlite3_result_error_code(ctx, rc);
+    }
+    if (out != local) sqlite3_free(out);
+}
+
+/// index_totals(fts_table): the rows and tokens of the whole index, what
+/// BM25 takes the average length from, as a blob of two native 64-bit ints.
+static void index_totals(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                         int argc, sqlite3_value **argv) {
+    (void)argc;
+    (void)argv;
+    sqlite3_int64 totals[2] = {0, 0};
+    int rc = api->xRowCount(fts, &totals[0]);
+    if (rc == SQLITE_OK) rc = api->xColumnTotalSize(fts, -1, &totals[1]);
+    if (rc == SQLITE_OK) {
+        sqlite3_result_blob(ctx, totals, (int)sizeof(totals), SQLITE_TRANSIENT);
+    } else {
+        sqlite3_result_error_code(ctx, rc);
+    }
+}
+
+// MARK: - Ranking postings held in memory
+
+/// The first index at or after `from` whose rowid is at least `rowid`, by galloping.
+static int seek(const FouillePostings *list, int from, long long rowid) {
+    if (from >= list->count || list->rowids[from] >= rowid) return from;
+    int step = 1, low = from, high = from + 1;
+    while (high < list->count && list->rowids[high] < rowid) {
+        low = high;
+        step *= 2;
+        high = from + step;
+    }
+    if (high > list->count) high = list->count;
+    // rowids[low] < rowid; the answer is in (low, high].
+    while (low + 1 < high) {
+        int middle = low + (high - low) / 2;
+        if (list->rowids[middle] < rowid) low = middle; else high = middle;
+    }
+    return high;
+}
+
+/// Calls `each(phrase, column, offset)` for the row's instances in FTS5's
+/// order: column and offset, ties to the lower phrase (as xInst() gives
+/// them). `at[p]`: the row's entry in phrase p's postings, or -1.
+typedef int (*InstanceVisitor)(void *context, int phrase, int column, int offset);
+
+static void each_instance(const FouillePostings *lists, int phrases, const int *at, void *context,
+                          InstanceVisitor each) {
+    int next[MAX_PHRASES], end[MAX_PHRASES];
+    for (int p = 0; p < phrases; p++) {
+        next[p] = at[p] >= 0 ? lists[p].starts[at[p]] : 0;
+        end[p] = at[p] >= 0 ? lists[p].starts[at[p] + 1] : 0;
+    }
+    for (;;) {
+        int best = -1;
+        long long best_position = 0;
+        for (int p = 0; p < phrases; p++) {
+            if (next[p] >= end[p]) continue;
+            long long position = ((long long)lists[p].columns[next[p]] << 32) | (unsigned int)lists[p].offsets[next[p]];
+            if (best < 0 || position < best_position) {
+                best = p;
+                best_position = position;
+            }
+        }
+        if (best < 0) return;
+        int i = next[best]++;
+        if (!each(context, best, lists[best].columns[i], lists[best].offsets[i])) return;
+    }
+}
+
+typedef struct {
+    ProximityWalk walk;
+    const int *clause_of;
+    int n;
+} WalkVisit;
+
+static int visit_walk(void *context, int phrase, int column, int offset) {
+    WalkVisit *visit = (WalkVisit *)context;
+    int clause = visit->clause_of[phrase];
+    if (clause >= 0 && clause < visit->n) walk_add(&visit->walk, clause, column, offset);
+    return 1;
+}
+
+typedef struct {
+    int *out;
+    int count, seen, depth;
+} PositionVisit;
+
+static int visit_position(void *context, int phrase, int column, int offset) {
+    PositionVisit *visit = (PositionVisit *)context;
+    if (visit->seen++ >= MAX_POSITIONS) return 0;
+    if (visit->depth > 0 && offset >= visit->depth) return 1;
+    visit->out[3 * visit->count] = column;
+    visit->out[3 * visit->count + 1] = offset;
+    visit->out[3 * visit->count + 2] = phrase;
+    visit->count++;
+    return 1;
+}
+
+/// Whether (rank, rowid) sorts before (other_rank, other_rowid).
+static int ranks_before(double rank, long long rowid, double other_rank, long long other_rowid) {
+    return rank < other_rank || (rank == other_rank && rowid < other_rowid);
+}
+
+int fouille_rank_postings(const FouillePostings *lists, int phrases, const char *map, int clauses, int soft,
+                          int matching, const double *weights, int weight_count, long long rows, long long tokens,
+                          const unsigned int *lengths, long long length_count, int keep, int depth,
+                          long long *out_rowids, double *out_ranks, int *out_position_counts, int *out_positions,
+                          int *out_count) {
+    *out_count = 0;
+    if (phrases <= 0 || phrases > MAX_PHRASES || keep <= 0) return 1;
+    QueryStats stats;
+    memset(&stats, 0, sizeof(stats));
+    stats.phrases = phrases;
+    sqlite3_int64 documents[MAX_PHRASES];
+    read_map(map, &stats, documents);
+    for (int p = 0; p < phrases; p++) {
+        sqlite3_int64 containing = documents[p] < 0 ? lists[p].count : documents[p];
+        double idf = log((rows - containing + 0.5) / (containing + 0.5));
+        stats.idf[p] = idf <= 0.0 ? 1e-6 : idf;
+    }
+    for (int c = 0; c < MAX_COLUMNS; c++) stats.weights[c] = c < weight_count ? weights[c] : 1.0;
+    stats.average_length = rows > 0 ? (double)tokens / (double)rows : 1.0;
+    if (stats.average_length <= 0) stats.average_length = 1.0;
+    int n = clauses;
+    if (n <= 0 || n > MAX_CLAUSES) n = MAX_CLAUSES;
+
+    // The rows to rank come from the driving phrases: those of clause 0 when
+    // every clause is required, the restricting ones, or every clause's.
+    int drives[MAX_PHRASES], driven[MAX_PHRASES], at[MAX_PHRASES], cursor[MAX_PHRASES];
+    for (int p = 0; p < phrases; p++) {
+        int clause = stats.clause_of[p];
+        drives[p] = matching == FOUILLE_MATCH_ALL ? clause == 0
+                  : matching == FOUILLE_MATCH_RESTRICTED ? clause == -2
+                  : clause >= 0;
+        driven[p] = 0;
+        cursor[p] = 0;
+    }
+    int kept = 0;
+    for (;;) {
+        long long rowid = 0;
+        int found = 0;
+        for (int p = 0; p < phrases; p++) {
+            if (!drives[p] || driven[p] >= lists[p].count) continue;
+            long long candidate = lists[p].rowids[driven[p]];
+            if (!found || candidate < rowid) {
+                rowid = candidate;
+                found = 1;
+            }
+        }
+        if (!found) break;
+        for (int p = 0; p < phrases; p++)
+            if (drives[p] && driven[p] < lists[p].count && lists[p].rowids[driven[p]] == rowid) driven[p]++;
+
+        int excluded = 0;
+        int present[MAX_CLAUSES] = {0}, present_as_typed[MAX_CLAUSES] = {0};
+        for (int p = 0; p < phrases; p++) {
+            cursor[p] = seek(&lists[p], cursor[p], rowid);
+            at[p] = cursor[p] < lists[p].count && lists[p].rowids[cursor[p]] == rowid ? cursor[p] : -1;
+            if (at[p] < 0) continue;
+            int clause = stats.clause_of[p];
+            if (clause == -1) excluded = 1;
+            if (clause >= 0 && clause < n) {
+                present[clause] = 1;
+                if (!stats.corrected[p]) present_as_typed[clause] = 1;
+            }
+        }
+        if (excluded) continue;
+        if (matching == FOUILLE_MATCH_ALL) {
+            int all = 1;
+            for (int c = 0; c < n && c < clauses; c++) all &= present[c];
+            if (!all) continue;
+        }
+        if (rowid < 0 || rowid >= length_count || lengths[rowid] == 0) return 2;
+        double frequency[MAX_PHRASES] = {0};
+        for (int p = 0; p < phrases; p++) {
+            if (at[p] < 0 || stats.clause_of[p] == -2) continue;
+            double weight = stats.corrected[p] ? CORRECTION_WEIGHT : 1.0;
+            for (int i = lists[p].starts[at[p]]; i < lists[p].starts[at[p] + 1]; i++) {
+                int column = lists[p].columns[i];
+                frequency[p] += ((column >= 0 && column < MAX_COLUMNS) ? stats.weights[column] : 1.0) * weight;
+            }
+        }
+        double norm = BM25_K1 * (1 - BM25_B + BM25_B * (double)(lengths[rowid] - 1) / stats.average_length);
+        double score = 0.0;
+        for (int p = 0; p < phrases; p++) score += bm25_share(&stats, p, frequency[p], norm);
+        long tier = 0;
+        int typos = 0;
+        if (!soft) tier_of(present, present_as_typed, n, &tier, &typos);
+        int clauses_present = 0;
+        for (int c = 0; c < n; c++) clauses_present += present[c];
+        // A row that cannot reach the page even with the most proximity
+        // gives is not walked (a tie loses: its rowid is higher).
+        if (kept == keep) {
+            double best_case = rank_of(soft, tier, typos, score * maximum_proximity(n, clauses_present));
+            if (!ranks_before(best_case, rowid, out_ranks[0], out_rowids[0])) continue;
+        }
+        WalkVisit visit;
+        walk_start(&visit.walk);
+        visit.clause_of = stats.clause_of;
+        visit.n = n;
+        each_instance(lists, phrases, at, &visit, visit_walk);
+        double rank = rank_of(soft, tier, typos, score * walk_factor(&visit.walk, n));
+
+        // The `keep` best so far, a max-heap on (rank, rowid): entry 0 the worst.
+        int i;
+        if (kept < keep) {
+            i = kept++;
+        } else if (ranks_before(rank, rowid, out_ranks[0], out_rowids[0])) {
+            // Replace the worst and sift the new entry down, below any child worse than it.
+            i = 0;
+            for (;;) {
+                int left = 2 * i + 1, right = left + 1;
+                int worst = left;
+                if (right < kept && ranks_before(out_ranks[left], out_rowids[left], out_ranks[right], out_rowids[right]))
+                    worst = right;
+                if (left >= kept || !ranks_before(rank, rowid, out_ranks[worst], out_rowids[worst])) break;
+                out_ranks[i] = out_ranks[worst];
+                out_rowids[i] = out_rowids[worst];
+                i = worst;
+            }
+            out_ranks[i] = rank;
+            out_rowids[i] = rowid;
+            continue;
+        } else {
+            continue;
+        }
+        // Sift a new entry up.
+        while (i > 0 && ranks_before(out_ranks[(i - 1) / 2], out_rowids[(i - 1) / 2], rank, rowid)) {
+            out_ranks[i] = out_ranks[(i - 1) / 2];
+            out_rowids[i] = out_rowids[(i - 1) / 2];
+            i = (i - 1) / 2;
+        }
+        out_ranks[i] = rank;
+        out_rowids[i] = rowid;
+    }
+    // Best first: insertion sort (a page is a few rows).
+    for (int i = 1; i < kept; i++) {
+        double rank = out_ranks[i];
+        long long rowid = out_rowids[i];
+        int j = i;
+        while (j > 0 && ranks_before(rank, rowid, out_ranks[j - 1], out_rowids[j - 1])) {
+            out_ranks[j] = out_ranks[j - 1];
+            out_rowids[j] = out_rowids[j - 1];
+            j--;
+        }
+        out_ranks[j] = rank;
+        out_rowids[j] = rowid;
+    }
+    for (int k = 0; k < kept; k++) {
+        for (int p = 0; p < phrases; p++) {
+            int i = seek(&lists[p], 0, out_rowids[k]);
+            at[p] = i < lists[p].count && lists[p].rowids[i] == out_rowids[k] ? i : -1;
+        }
+        PositionVisit visit = {out_positions + (size_t)k * 3 * MAX_POSITIONS, 0, 0, depth};
+        each_instance(lists, phrases, at, &visit, visit_position);
+        out_position_counts[k] = visit.count;
+    }
+    *out_count = kept;
+    return 0;
+}
+
 /// FTS5 hands out its API through `SELECT fts5(?)` with a bound pointer.
 static fts5_api *fts5_api_of(sqlite3 *db) {
     fts5_api *api = NULL;
@@ -562,6 +887,8 @@ int fouille_register_functions(void *db) {
     // Shared by both; tier_rank()'s destructor frees it when the connection
     // closes, after which neither function runs.
     int rc = api->xCreateFunction(api, "match_positions", shared, match_positions, NULL);
+    if (rc == SQLITE_OK) rc = api->xCreateFunction(api, "phrase_instances", NULL, phrase_instances, NULL);
+    if (rc == SQLITE_OK) rc = api->xCreateFunction(api, "index_totals", NULL, index_totals, NULL);
     if (rc != SQLITE_OK) {
         sqlite3_free(shared);
         return rc;

@@ -21,6 +21,8 @@ public final class SearchIndex: Sendable {
     let clauseCounts = ClauseCounts()
     /// The words of the documents, for typo correction.
     let lexicon = Lexicon()
+    /// The postings of the phrases queries use, held in memory for ranking.
+    let postings = PostingsCache()
     /// Analyzers with a large word cache, for ingest's reading thread.
     let ingestAnalyzers = QueryParserPool(cacheCapacity: 100_000)
 

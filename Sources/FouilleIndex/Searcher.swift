@@ -172,6 +172,9 @@ extension SearchIndex {
         _ tiers: QueryPlan.Tiers, candidates: Int, limit: Int, offset: Int, ranking: Ranking, split: Split?,
         _ db: Database
     ) throws -> [QueryPlan.Tiers.Row] {
+        if limit > 0, let rows = try postings.rank(tiers, limit: limit, offset: offset, ranking: ranking, db) {
+            return rows
+        }
         // Two statements: SQLite reads one end of the b-tree for a lone
         // min() or max(), and scans the table for both in one.
         guard let split, limit > 0, candidates >= split.fromCandidates,
@@ -212,7 +215,7 @@ extension SearchIndex {
 
     /// FTS5's structure record: which segments make the index, and a
     /// counter every change increments.
-    private static func structure(_ db: Database) throws -> Data? {
+    static func structure(_ db: Database) throws -> Data? {
         try Data.fetchOne(db.cachedStatement(sql: "SELECT block FROM documents_fts_data WHERE id = 10"))
     }
 
@@ -273,6 +276,8 @@ struct QueryPlan {
         /// Repeated only to restrict the rows (see ``QueryPlan/firstTiers(containingAnyOf:)``):
         /// `tier_rank()` skips it.
         var restrictsOnly = false
+        /// Its FTS5 expression alone, for its postings (see ``PostingsCache``).
+        var expression = ""
 
         /// Its entry in `tier_rank()`'s map: "clause:documents", "~" after
         /// the clause marking a correction, -2 for a restricting phrase.
@@ -287,6 +292,8 @@ struct QueryPlan {
         let phrases: [Phrase]
         /// Clauses with a correction among their alternatives.
         let correctedClauses: Int
+        /// Which rows the expression matches, for ranking postings in memory.
+        let matching: Matching
         /// Ranked by score alone, without tiers (see ``QueryPlan/soft``).
         var soft = false
 
@@ -303,7 +310,6 @@ struct QueryPlan {
         /// with the other ranges').
         func rows(_ db: Database, ranking: Ranking, limit: Int, offset: Int, rowids: ClosedRange<Int64>? = nil) throws -> [Row] {
             guard limit > 0 else { return [] }
-            let tiers = clauseCount * (clauseCount + 1) / 2
             let statement = try db.cachedStatement(sql: """
                 SELECT rowid, \(ranking.tierRank) AS rank, match_positions(documents_fts, \(SnippetBuilder.maximumDepth))
                 FROM documents_fts
@@ -320,12 +326,17 @@ struct QueryPlan {
                 arguments += [limit, offset]
             }
             return try GRDB.Row.fetchAll(statement, arguments: arguments).map { row in
-                let rank: Double = row[1]
-                // Ranked softly, every row is in one tier, reported as the loosest (1).
-                let (tier, typos, bm25) = soft ? (tiers - 1, 0, rank) : Ranking.split(rank)
-                let score = Ranking.score(level: tiers - tier, bm25: bm25, typos: typos, corrected: correctedClauses)
-                return Row(rowid: row[0], rank: rank, score: score, positions: SnippetBuilder.positions(row[2] ?? Data()))
+                self.row(rowid: row[0], rank: row[1], positions: SnippetBuilder.positions(row[2] ?? Data()))
             }
+        }
+
+        /// A row `tier_rank()` gave `rank`, with its score.
+        func row(rowid: Int64, rank: Double, positions: [SnippetBuilder.Position]) -> Row {
+            let tiers = clauseCount * (clauseCount + 1) / 2
+            // Ranked softly, every row is in one tier, reported as the loosest (1).
+            let (tier, typos, bm25) = soft ? (tiers - 1, 0, rank) : Ranking.split(rank)
+            let score = Ranking.score(level: tiers - tier, bm25: bm25, typos: typos, corrected: correctedClauses)
+            return Row(rowid: rowid, rank: rank, score: score, positions: positions)
         }
     }
 
@@ -368,18 +379,20 @@ struct QueryPlan {
                 phrases.append(Phrase(
                     clause: number, length: max(1, term.terms.count), isCorrection: term.isCorrection,
                     documents: clause.alternatives.count == 1
-                        ? clauseDocuments : try counts.documents(matching: term.expression, db)))
+                        ? clauseDocuments : try counts.documents(matching: term.expression, db),
+                    expression: term.expression))
             }
         }
         // Rows holding an exclusion are not matched: its IDF is never used.
-        phrases += query.excluded.map { Phrase(clause: -1, length: max(1, $0.terms.count)) }
+        phrases += query.excluded.map { Phrase(clause: -1, length: max(1, $0.terms.count), expression: $0.expression) }
         let correctedClauses = clauses.filter { $0.alternatives.contains(where: \.isCorrection) }.count
         strict = Tiers(
             expression: SearchQuery.expression(all: clauses, without: query.excluded),
-            clauseCount: clauses.count, phrases: phrases, correctedClauses: correctedClauses)
+            clauseCount: clauses.count, phrases: phrases, correctedClauses: correctedClauses, matching: .all)
         loose = Tiers(
             expression: SearchQuery.expression(any: clauses, without: query.excluded),
-            clauseCount: clauses.count, phrases: phrases, correctedClauses: correctedClauses, soft: soft)
+            clauseCount: clauses.count, phrases: phrases, correctedClauses: correctedClauses, matching: .any,
+            soft: soft)
     }
 
     /// The first tiers only: documents containing any of the `rarer` rarest
@@ -393,11 +406,13 @@ struct QueryPlan {
         if restriction.count > 1 { expression = "(" + expression + ")" }
         expression += " AND " + SearchQuery.expression(any: clauses, without: excluded)
         let repeated = restriction.enumerated().flatMap { number, clause in
-            clause.alternatives.map { Phrase(clause: number, length: max(1, $0.terms.count), restrictsOnly: true) }
+            clause.alternatives.map {
+                Phrase(clause: number, length: max(1, $0.terms.count), restrictsOnly: true, expression: $0.expression)
+            }
         }
         return Tiers(
             expression: expression, clauseCount: clauseCount, phrases: repeated + loose.phrases,
-            correctedClauses: loose.correctedClauses, soft: soft)
+            correctedClauses: loose.correctedClauses, matching: .restricted, soft: soft)
     }
 
     /// Documents containing any of the `rarer` rarest clauses and no exclusion.

@@ -1,0 +1,83 @@
+@testable import FouilleIndex
+import FouilleTestSupport
+import GRDB
+import XCTest
+
+/// Ranking over postings held in memory must give what FTS5 gives: the
+/// same hits, scores, snippets and totals, on every page.
+final class PostingsCacheTests: XCTestCase {
+    static let words = [
+        "tempête", "littoral", "breton", "pêcheurs", "port", "Brest", "vent", "marée", "digue", "bateau",
+        "l'océan", "qu'il", "aujourd'hui", "porte-avions", "Nouvelle-Calédonie", "œuvre", "été", "est", "2024",
+    ]
+
+    /// Articles mixing the words at random, in every column, some often.
+    static func documents(seed: UInt64, count: Int) -> [(id: String, title: String, lead: String, body: String)] {
+        var random = HostileText(seed: seed)
+        func text(_ length: ClosedRange<Int>) -> String {
+            (0..<random.int(in: length)).map { _ in
+                random.chance(40) ? random.pick(words) : random.pick(["la", "côte", "et", "le", "du", "sur", "des", "un"])
+            }.joined(separator: random.chance(10) ? ". " : " ")
+        }
+        return (0..<count).map { i in ("d\(i).txt", text(1...6), text(0...12), text(0...(i % 7 == 0 ? 400 : 60))) }
+    }
+
+    static let queries = [
+        "tempête", "tempête littoral", "port -digue", "pêcheurs bateau Brest", "\"la tempête\" port",
+        "tempête sur le littoral breton, les pêcheurs au port", "vent marée digue bateau port Brest océan",
+        "tempete litoral", "pêcheur*", "title:tempête port", "lead:\"marée\" vent", "porte-avions Calédonie",
+        "l'océan qu'il aujourd'hui", "été est", "2024 œuvre oeuvre", "-port tempête", "batau", "xylophone",
+        "tempête OR marée", "Brest -\"la côte\" vent",
+    ]
+
+    func assertSameRankings(_ fixture: IndexFixture, hitsAtLeast: Int = 2_000, file: StaticString = #filePath, line: UInt = #line) throws {
+        let reference = try SearchIndex.open(fixture.location, readOnly: true)
+        reference.postings.isEnabled = false
+        defer { try? reference.close() }
+        var compared = 0
+        for query in Self.queries {
+            for (limit, offset) in [(1, 0), (3, 0), (10, 0), (5, 2), (10, 7), (200, 0), (10, 140)] {
+                let held = try fixture.index.search(query, limit: limit, offset: offset)
+                let fts5 = try reference.search(query, limit: limit, offset: offset)
+                let context = "\(query), limit \(limit), offset \(offset)"
+                XCTAssertEqual(held.hits.map(\.id), fts5.hits.map(\.id), context, file: file, line: line)
+                XCTAssertTrue(held == fts5, "scores, snippets, totals, corrections: \(context)", file: file, line: line)
+                compared += held.hits.count
+            }
+        }
+        XCTAssertGreaterThan(compared, hitsAtLeast, file: file, line: line)
+    }
+
+    func testRankingInMemoryGivesFTS5sPages() throws {
+        for seed: UInt64 in 1...3 {
+            let fixture = try IndexFixture(Self.documents(seed: seed, count: 150))
+            try assertSameRankings(fixture)
+            // The postings were held: ranking again reads none.
+            XCTAssertGreaterThan(fixture.index.postings.heldPhrases, 10)
+        }
+    }
+
+    func testACommitIsSeenAtOnce() throws {
+        let fixture = try IndexFixture(Self.documents(seed: 4, count: 60))
+        XCTAssertTrue(try fixture.index.search("xylophone").hits.isEmpty)
+        _ = try fixture.index.search("tempête littoral")
+        try fixture.index.write { writer in
+            try writer.upsert(IndexFixture.document("new.txt", "Le xylophone et la tempête", "Sur le littoral", "Un xylophone."))
+            try writer.remove(id: "d3.txt")
+        }
+        XCTAssertEqual(try fixture.index.search("xylophone").hits.map(\.id), ["new.txt"])
+        XCTAssertFalse(try fixture.index.search("tempête littoral", limit: 100).hits.map(\.id).contains("d3.txt"))
+        try assertSameRankings(fixture, hitsAtLeast: 1_000)
+    }
+
+    func testPhrasesTooLargeToHoldAreRankedByFTS5() throws {
+        let fixture = try IndexFixture(Self.documents(seed: 5, count: 150))
+        fixture.index.postings.maximumPhraseInstances = 20
+        try assertSameRankings(fixture)
+        XCTAssertGreaterThan(fixture.index.postings.phrasesTooLarge, 0)
+        // A budget smaller than one query's phrases: held, then emptied, on and on.
+        let small = try IndexFixture(Self.documents(seed: 6, count: 150))
+        small.index.postings.budget = 50
+        try assertSameRankings(small)
+    }
+}
