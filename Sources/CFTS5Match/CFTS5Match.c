@@ -573,19 +573,23 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
     result_rank(api, fts, ctx, stats, rank, keep_rank(stats, rank));
 }
 
-/// phrase_instances(fts_table): every instance of the query's first phrase
-/// in the row, as a blob of native int pairs (column, offset) in FTS5's
-/// order. What the postings held in memory are read from.
+/// phrase_instances(fts_table): the row's length in tokens, then every
+/// instance of the query's first phrase in the row, as a blob of native
+/// ints: the length, then pairs (column, offset) in FTS5's order. What the
+/// postings held in memory are read from.
 static void phrase_instances(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
                              int argc, sqlite3_value **argv) {
     (void)argc;
     (void)argv;
     int local[256];
     int *out = local;
-    int capacity = 256, written = 0;
+    int capacity = 256, written = 1;
     Fts5PhraseIter iterator;
     int column = 0, offset = 0;
-    int rc = api->xPhraseCount(fts) > 0 ? api->xPhraseFirst(fts, 0, &iterator, &column, &offset) : SQLITE_ERROR;
+    sqlite3_int64 length = 0;
+    int rc = row_length(api, fts, NULL, &length);
+    out[0] = length > 0x7FFFFFFF ? 0x7FFFFFFF : (int)length;
+    if (rc == SQLITE_OK) rc = api->xPhraseCount(fts) > 0 ? api->xPhraseFirst(fts, 0, &iterator, &column, &offset) : SQLITE_ERROR;
     for (; rc == SQLITE_OK && column >= 0; api->xPhraseNext(fts, &iterator, &column, &offset)) {
         if (written + 2 > capacity) {
             int *grown = sqlite3_malloc64(sizeof(int) * (sqlite3_uint64)capacity * 2);
@@ -710,9 +714,8 @@ static int ranks_before(double rank, long long rowid, double other_rank, long lo
 
 int fouille_rank_postings(const FouillePostings *lists, int phrases, const char *map, int clauses, int soft,
                           int matching, const double *weights, int weight_count, long long rows, long long tokens,
-                          const unsigned int *lengths, long long length_count, int keep, int depth,
-                          long long *out_rowids, double *out_ranks, int *out_position_counts, int *out_positions,
-                          int *out_count) {
+                          int keep, int depth, long long *out_rowids, double *out_ranks, int *out_position_counts,
+                          int *out_positions, int *out_count) {
     *out_count = 0;
     if (phrases <= 0 || phrases > MAX_PHRASES || keep <= 0) return 1;
     QueryStats stats;
@@ -777,7 +780,6 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
             for (int c = 0; c < n && c < clauses; c++) all &= present[c];
             if (!all) continue;
         }
-        if (rowid < 0 || rowid >= length_count || lengths[rowid] == 0) return 2;
         double frequency[MAX_PHRASES] = {0};
         for (int p = 0; p < phrases; p++) {
             if (at[p] < 0 || stats.clause_of[p] == -2) continue;
@@ -787,7 +789,13 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
                 frequency[p] += ((column >= 0 && column < MAX_COLUMNS) ? stats.weights[column] : 1.0) * weight;
             }
         }
-        double norm = BM25_K1 * (1 - BM25_B + BM25_B * (double)(lengths[rowid] - 1) / stats.average_length);
+        int length = 0;
+        for (int p = 0; p < phrases; p++)
+            if (at[p] >= 0) {
+                length = lists[p].lengths[at[p]];
+                break;
+            }
+        double norm = BM25_K1 * (1 - BM25_B + BM25_B * (double)length / stats.average_length);
         double score = 0.0;
         for (int p = 0; p < phrases; p++) score += bm25_share(&stats, p, frequency[p], norm);
         long tier = 0;

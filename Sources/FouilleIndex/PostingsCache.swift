@@ -45,30 +45,25 @@ final class PostingsCache: @unchecked Sendable {
     /// One phrase's rows and instances, read-only once made.
     final class Postings {
         let rowids: [Int64]
+        /// Each row's length in tokens, for BM25.
+        let lengths: [Int32]
         let starts: [Int32]
         let columns: [Int32]
         let offsets: [Int32]
 
-        init(rowids: [Int64], starts: [Int32], columns: [Int32], offsets: [Int32]) {
+        init(rowids: [Int64], lengths: [Int32], starts: [Int32], columns: [Int32], offsets: [Int32]) {
             self.rowids = rowids
+            self.lengths = lengths
             self.starts = starts
             self.columns = columns
             self.offsets = offsets
         }
     }
 
-    /// The index's figures BM25 needs, for one state of the index.
-    final class Totals {
-        let rows: Int64
-        let tokens: Int64
-        /// By rowid: the row's length in tokens + 1; 0 for no row.
-        let lengths: [UInt32]
-
-        init(rows: Int64, tokens: Int64, lengths: [UInt32]) {
-            self.rows = rows
-            self.tokens = tokens
-            self.lengths = lengths
-        }
+    /// The index's rows and tokens, for BM25's average length.
+    struct Totals {
+        var rows: Int64
+        var tokens: Int64
     }
 
     /// Phrases with more instances are not held (see above).
@@ -78,9 +73,6 @@ final class PostingsCache: @unchecked Sendable {
     var budget = 3_000_000
     /// Off, every query is ranked by FTS5 (tests compare the two).
     var isEnabled = true
-    /// Rowids past this are not held (their lengths would take too much memory).
-    static let maximumRowid: Int64 = 4_000_000
-
     private let lock = NSLock()
     private var structure: Data?
     private var postings: [String: Postings] = [:]
@@ -110,13 +102,10 @@ final class PostingsCache: @unchecked Sendable {
         let map = tiers.phrases.map(\.rankEntry).joined(separator: ",")
         let weights = [ranking.titleWeight, ranking.leadWeight, ranking.bodyWeight]
         let code: Int32 = withPostings(lists) { postings in
-            totals.lengths.withUnsafeBufferPointer { lengths in
-                fouille_rank_postings(
-                    postings.baseAddress, Int32(postings.count), map, Int32(tiers.clauseCount), tiers.soft ? 1 : 0,
-                    tiers.matching.code, weights, Int32(weights.count), totals.rows, totals.tokens,
-                    lengths.baseAddress, Int64(lengths.count), Int32(keep), Int32(SnippetBuilder.maximumDepth),
-                    &rowids, &ranks, &positionCounts, &positions, &count)
-            }
+            fouille_rank_postings(
+                postings.baseAddress, Int32(postings.count), map, Int32(tiers.clauseCount), tiers.soft ? 1 : 0,
+                tiers.matching.code, weights, Int32(weights.count), totals.rows, totals.tokens,
+                Int32(keep), Int32(SnippetBuilder.maximumDepth), &rowids, &ranks, &positionCounts, &positions, &count)
         }
         guard code == 0 else { return nil }
         return (0..<Int(count)).dropFirst(offset).map { k in
@@ -145,10 +134,6 @@ final class PostingsCache: @unchecked Sendable {
         var known = totals
         lock.unlock()
         if large { return nil }
-        if known == nil {
-            guard let read = try Self.readTotals(db) else { return nil }
-            known = read
-        }
         for (i, expression) in expressions.enumerated() where lists[i] == nil {
             lists[i] = try Self.read(expression, maximumInstances: maximumPhraseInstances, db)
             if lists[i] == nil {
@@ -157,6 +142,12 @@ final class PostingsCache: @unchecked Sendable {
                 lock.unlock()
                 return nil
             }
+        }
+        if known == nil {
+            guard let some = expressions.indices.first(where: { !lists[$0]!.rowids.isEmpty }),
+                  let read = try Self.readTotals(expressions[some], db)
+            else { return nil }
+            known = read
         }
         lock.lock()
         if structure == state {
@@ -176,78 +167,43 @@ final class PostingsCache: @unchecked Sendable {
 
     /// A phrase's postings, through FTS5; nil when too large to hold.
     private static func read(_ expression: String, maximumInstances: Int, _ db: Database) throws -> Postings? {
-        var rowids: [Int64] = [], starts: [Int32] = [0], columns: [Int32] = [], offsets: [Int32] = []
+        var rowids: [Int64] = [], lengths: [Int32] = [], starts: [Int32] = [0], columns: [Int32] = [], offsets: [Int32] = []
         let statement = try db.cachedStatement(sql: """
             SELECT rowid, phrase_instances(documents_fts) FROM documents_fts WHERE documents_fts MATCH ? ORDER BY rowid
             """)
         let cursor = try GRDB.Row.fetchCursor(statement, arguments: [expression])
         while let row = try cursor.next() {
-            let rowid: Int64 = row[0]
-            guard rowid >= 0, rowid < maximumRowid else { return nil }
-            rowids.append(rowid)
-            try row.withUnsafeData(atIndex: 1) { data in
-                guard let data else { return }
+            rowids.append(row[0])
+            // The row's length, then (column, offset) pairs.
+            let read = try row.withUnsafeData(atIndex: 1) { data -> Bool in
+                guard let data, data.count >= 4 else { return false }
                 data.withUnsafeBytes { raw in
-                    let pairs = raw.count / (2 * MemoryLayout<Int32>.size)
+                    lengths.append(raw.loadUnaligned(fromByteOffset: 0, as: Int32.self))
+                    let pairs = (raw.count - 4) / 8
                     for i in 0..<pairs {
-                        columns.append(raw.loadUnaligned(fromByteOffset: i * 8, as: Int32.self))
-                        offsets.append(raw.loadUnaligned(fromByteOffset: i * 8 + 4, as: Int32.self))
+                        columns.append(raw.loadUnaligned(fromByteOffset: 4 + i * 8, as: Int32.self))
+                        offsets.append(raw.loadUnaligned(fromByteOffset: 8 + i * 8, as: Int32.self))
                     }
                 }
+                return true
             }
+            guard read else { return nil }
             guard columns.count <= maximumInstances else { return nil }
             starts.append(Int32(columns.count))
         }
-        return Postings(rowids: rowids, starts: starts, columns: columns, offsets: offsets)
+        return Postings(rowids: rowids, lengths: lengths, starts: starts, columns: columns, offsets: offsets)
     }
 
-    /// The rows and tokens of the index (FTS5's own figures, as `tier_rank()`
-    /// reads them) and each row's length, from FTS5's `docsize` table.
-    private static func readTotals(_ db: Database) throws -> Totals? {
-        guard let highest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM documents_fts_docsize") else {
-            return Totals(rows: 0, tokens: 0, lengths: [])
-        }
-        guard highest < maximumRowid,
-              let blob = try Data.fetchOne(
-                db, sql: "SELECT index_totals(documents_fts) FROM documents_fts WHERE documents_fts MATCH ? LIMIT 1",
-                arguments: [try firstTerm(db)]),
-              blob.count == 16
+    /// The rows and tokens of the index, FTS5's own figures (as
+    /// `tier_rank()` reads them), through a MATCH of `expression`, which has rows.
+    private static func readTotals(_ expression: String, _ db: Database) throws -> Totals? {
+        guard let blob = try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT index_totals(documents_fts) FROM documents_fts WHERE documents_fts MATCH ? LIMIT 1"),
+            arguments: [expression]), blob.count == 16
         else { return nil }
-        let (rows, tokens) = blob.withUnsafeBytes {
-            ($0.loadUnaligned(fromByteOffset: 0, as: Int64.self), $0.loadUnaligned(fromByteOffset: 8, as: Int64.self))
+        return blob.withUnsafeBytes {
+            Totals(rows: $0.loadUnaligned(fromByteOffset: 0, as: Int64.self), tokens: $0.loadUnaligned(fromByteOffset: 8, as: Int64.self))
         }
-        var lengths = [UInt32](repeating: 0, count: Int(highest) + 1)
-        let cursor = try GRDB.Row.fetchCursor(db, sql: "SELECT id, sz FROM documents_fts_docsize")
-        while let row = try cursor.next() {
-            let id: Int64 = row[0]
-            guard id >= 0, id <= highest else { continue }
-            let length = try row.withUnsafeData(atIndex: 1) { data in data.map(sumOfVarints) ?? 0 }
-            lengths[Int(id)] = UInt32(min(length, Int(UInt32.max - 1))) + 1
-        }
-        return Totals(rows: rows, tokens: tokens, lengths: lengths)
-    }
-
-    /// Some term of the index, for a MATCH that reaches FTS5's totals.
-    private static func firstTerm(_ db: Database) throws -> String {
-        let term = try String.fetchOne(db, sql: "SELECT term FROM documents_vocab LIMIT 1") ?? ""
-        return "\"" + String(FrenchTokenizer.rawTermMarker) + term.replacingQuotes(with: "\"\"") + "\""
-    }
-
-    /// FTS5's `docsize` record: one SQLite varint per column.
-    static func sumOfVarints(_ data: Data) -> Int {
-        var sum = 0, value = 0, used = 0
-        for byte in data {
-            used += 1
-            if used == 9 {
-                value = (value << 8) | Int(byte)
-            } else {
-                value = (value << 7) | Int(byte & 0x7F)
-                if byte & 0x80 != 0 { continue }
-            }
-            sum += value
-            (value, used) = (0, 0)
-        }
-        return sum
     }
 }
 
@@ -259,16 +215,17 @@ private func withPostings<T>(_ lists: [PostingsCache.Postings], _ body: (UnsafeB
         guard i < lists.count else { return structs.withUnsafeBufferPointer(body) }
         let list = lists[i]
         return list.rowids.withUnsafeBufferPointer { rowids in
+            list.lengths.withUnsafeBufferPointer { lengths in
             list.starts.withUnsafeBufferPointer { starts in
                 list.columns.withUnsafeBufferPointer { columns in
                     list.offsets.withUnsafeBufferPointer { offsets in
                         structs.append(FouillePostings(
-                            rowids: rowids.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CLongLong.self) },
-                            starts: starts.baseAddress, columns: columns.baseAddress, offsets: offsets.baseAddress,
-                            count: Int32(rowids.count)))
+                            rowids: rowids.baseAddress, lengths: lengths.baseAddress, starts: starts.baseAddress,
+                            columns: columns.baseAddress, offsets: offsets.baseAddress, count: Int32(rowids.count)))
                         return next(i + 1)
                     }
                 }
+            }
             }
         }
     }

@@ -28,10 +28,11 @@ extern "C" {
 int fouille_register_functions(void *db);
 
 /// One phrase's postings, held in memory: the rows holding it (ascending
-/// rowids), and for row i its instances `starts[i]` to `starts[i + 1]`
-/// (column and token offset, in order).
+/// rowids) and their lengths in tokens, and for row i its instances
+/// `starts[i]` to `starts[i + 1]` (column and token offset, in order).
 typedef struct {
     const long long *rowids;
+    const int *lengths;
     const int *starts;
     const int *columns;
     const int *offsets;
@@ -46,16 +47,14 @@ enum { FOUILLE_MATCH_ALL = 0, FOUILLE_MATCH_ANY = 1, FOUILLE_MATCH_RESTRICTED = 
 /// MATCH over the phrases `lists` (in the expression's order; `map`,
 /// `clauses`, `soft` and the weights as for tier_rank), computed from
 /// postings held in memory instead of FTS5's iterators. `rows` and `tokens`
-/// are the index's totals; `lengths[rowid]` a row's length in tokens + 1
-/// (0: unknown). Writes the rows best first into `out_rowids` and
+/// are the index's totals. Writes the rows best first into `out_rowids` and
 /// `out_ranks` (`keep` entries each), and each row's positions into
 /// `out_positions` (256 triples per row) and `out_position_counts`.
 /// Returns 0, or nonzero when it cannot rank them (the caller asks FTS5).
 int fouille_rank_postings(const FouillePostings *lists, int phrases, const char *map, int clauses, int soft,
                           int matching, const double *weights, int weight_count, long long rows, long long tokens,
-                          const unsigned int *lengths, long long length_count, int keep, int depth,
-                          long long *out_rowids, double *out_ranks, int *out_position_counts, int *out_positions,
-                          int *out_count);
+                          int keep, int depth, long long *out_rowids, double *out_ranks, int *out_position_counts,
+                          int *out_positions, int *out_count);
 
 #ifdef __cplusplus
 }
