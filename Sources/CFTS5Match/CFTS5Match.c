@@ -654,27 +654,40 @@ static int seek(const FouillePostings *list, int from, long long rowid) {
 /// them). `at[p]`: the row's entry in phrase p's postings, or -1.
 typedef int (*InstanceVisitor)(void *context, int phrase, int column, int offset);
 
-static void each_instance(const FouillePostings *lists, int phrases, const int *at, void *context,
+/// Where an instance sorts: column, then offset.
+static long long instance_key(const FouillePostings *list, int i) {
+    return ((long long)list->columns[i] << 32) | (unsigned int)list->offsets[i];
+}
+
+/// `only`: when not NULL, the phrases to visit (only[p] nonzero); the
+/// others are left out without changing the order of the rest.
+static void each_instance(const FouillePostings *lists, int phrases, const int *at, const int *only, void *context,
                           InstanceVisitor each) {
-    int next[MAX_PHRASES], end[MAX_PHRASES];
+    int active[MAX_PHRASES], next[MAX_PHRASES], end[MAX_PHRASES];
+    long long head[MAX_PHRASES];
+    int count = 0;
     for (int p = 0; p < phrases; p++) {
-        next[p] = at[p] >= 0 ? lists[p].starts[at[p]] : 0;
-        end[p] = at[p] >= 0 ? lists[p].starts[at[p] + 1] : 0;
+        if (at[p] < 0 || (only && !only[p])) continue;
+        next[p] = lists[p].starts[at[p]];
+        end[p] = lists[p].starts[at[p] + 1];
+        if (next[p] >= end[p]) continue;
+        head[p] = instance_key(&lists[p], next[p]);
+        active[count++] = p;
     }
-    for (;;) {
-        int best = -1;
-        long long best_position = 0;
-        for (int p = 0; p < phrases; p++) {
-            if (next[p] >= end[p]) continue;
-            long long position = ((long long)lists[p].columns[next[p]] << 32) | (unsigned int)lists[p].offsets[next[p]];
-            if (best < 0 || position < best_position) {
-                best = p;
-                best_position = position;
-            }
+    while (count > 0) {
+        // `active` stays in phrase order, so the first of equal heads is the lower phrase.
+        int best = 0;
+        for (int a = 1; a < count; a++)
+            if (head[active[a]] < head[active[best]]) best = a;
+        int p = active[best];
+        int i = next[p]++;
+        if (!each(context, p, lists[p].columns[i], lists[p].offsets[i])) return;
+        if (next[p] < end[p]) {
+            head[p] = instance_key(&lists[p], next[p]);
+        } else {
+            for (int a = best; a + 1 < count; a++) active[a] = active[a + 1];
+            count--;
         }
-        if (best < 0) return;
-        int i = next[best]++;
-        if (!each(context, best, lists[best].columns[i], lists[best].offsets[i])) return;
     }
 }
 
@@ -737,8 +750,11 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
     // The rows to rank come from the driving phrases: those of clause 0 when
     // every clause is required, the restricting ones, or every clause's.
     int drives[MAX_PHRASES], driven[MAX_PHRASES], at[MAX_PHRASES], cursor[MAX_PHRASES];
+    // Proximity walks the instances of the clauses' own phrases only.
+    int walked[MAX_PHRASES];
     for (int p = 0; p < phrases; p++) {
         int clause = stats.clause_of[p];
+        walked[p] = clause >= 0 && clause < n;
         drives[p] = matching == FOUILLE_MATCH_ALL ? clause == 0
                   : matching == FOUILLE_MATCH_RESTRICTED ? clause == -2
                   : clause >= 0;
@@ -813,7 +829,7 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         walk_start(&visit.walk);
         visit.clause_of = stats.clause_of;
         visit.n = n;
-        each_instance(lists, phrases, at, &visit, visit_walk);
+        each_instance(lists, phrases, at, walked, &visit, visit_walk);
         double rank = rank_of(soft, tier, typos, score * walk_factor(&visit.walk, n));
 
         // The `keep` best so far, a max-heap on (rank, rowid): entry 0 the worst.
@@ -867,7 +883,7 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
             at[p] = i < lists[p].count && lists[p].rowids[i] == out_rowids[k] ? i : -1;
         }
         PositionVisit visit = {out_positions + (size_t)k * 3 * MAX_POSITIONS, 0, 0, depth};
-        each_instance(lists, phrases, at, &visit, visit_position);
+        each_instance(lists, phrases, at, NULL, &visit, visit_position);
         out_position_counts[k] = visit.count;
     }
     *out_count = kept;
