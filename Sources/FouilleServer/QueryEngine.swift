@@ -129,7 +129,7 @@ final class QueryEngine: Sendable {
                     parallelFrom: limits.ranksInParallel ? SearchIndex.parallelFromCandidates : nil)
                 let took = milliseconds()
                 stats.recordQuery(seconds: took / 1000)
-                var summary = "total=\(results.total) returned=\(results.hits.count) took_ms=\(String(format: "%.2f", took))"
+                var summary = "total=\(results.total) returned=\(results.hits.count) took_ms=\(FixedPoint.text(took, decimals: 2))"
                 if !results.corrections.isEmpty { summary += " corrected=" + Correction.listed(results.corrections) }
                 return .ok(summary, lines: results.hits.map { HitLine($0).line })
             case .count(let query):

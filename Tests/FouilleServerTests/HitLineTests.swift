@@ -132,4 +132,15 @@ final class HitLineTests: XCTestCase {
         XCTAssertEqual(line.matches, hit.snippet.matches)
         XCTAssertEqual(line.line, "HIT\t2\t8.7500\touest-france-118\tTempête sur la Bretagne\t" + line.snippet)
     }
+
+    func testScoresAreWrittenAsPrintfWritesThem() {
+        var random = SystemRandomNumberGenerator()
+        var values: [Double] = [0, -0.0, 0.00005, 0.00015, 0.99995, 1.5, 55.99996, -3.25, 1e20, 123456.78905, 2.675]
+        values += (0..<5_000).map { _ in Double.random(in: 0..<60, using: &random) }
+        values += (0..<1_000).map { _ in Double(Int.random(in: 0...600_000, using: &random)) / 10_000 + 0.00005 }
+        for value in values {
+            XCTAssertEqual(FixedPoint.text(value, decimals: 4), String(format: "%.4f", value))
+            XCTAssertEqual(FixedPoint.text(value, decimals: 2), String(format: "%.2f", value))
+        }
+    }
 }

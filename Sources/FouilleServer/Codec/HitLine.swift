@@ -30,7 +30,7 @@ public struct HitLine: Equatable, Sendable {
     }
 
     /// The score as written on the wire: four decimals.
-    public var scoreText: String { String(format: "%.4f", score) }
+    public var scoreText: String { FixedPoint.text(score, decimals: 4) }
 
     public var line: String {
         Response.dataLine(["HIT", String(rank), scoreText, id, title, snippet])
