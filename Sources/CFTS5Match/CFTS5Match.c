@@ -746,6 +746,18 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
     if (stats.average_length <= 0) stats.average_length = 1.0;
     int n = clauses;
     if (n <= 0 || n > MAX_CLAUSES) n = MAX_CLAUSES;
+    // tier_rank() adds a phrase's weight once per instance. When every
+    // weight (times a correction's) is a multiple of 1/256 below 2^20, each
+    // partial sum is exact, and count × weight is the same number: the
+    // counts per column then stand for the instances.
+    int exact_counts = 1;
+    for (int c = 0; c < FOUILLE_POSTING_COLUMNS; c++)
+        for (int corrected = 0; corrected < 2; corrected++) {
+            double value = stats.weights[c] * (corrected ? CORRECTION_WEIGHT : 1.0) * 256.0;
+            if (!(value >= 0 && value < 268435456.0 && value == floor(value))) exact_counts = 0;
+        }
+    for (int p = 0; p < phrases; p++)
+        if (!lists[p].column_counts) exact_counts = 0;
 
     // The rows to rank come from the driving phrases: those of clause 0 when
     // every clause is required, the restricting ones, or every clause's.
@@ -800,6 +812,12 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         for (int p = 0; p < phrases; p++) {
             if (at[p] < 0 || stats.clause_of[p] == -2) continue;
             double weight = stats.corrected[p] ? CORRECTION_WEIGHT : 1.0;
+            if (exact_counts) {
+                const int *counts = lists[p].column_counts + (size_t)at[p] * FOUILLE_POSTING_COLUMNS;
+                for (int c = 0; c < FOUILLE_POSTING_COLUMNS; c++)
+                    frequency[p] += (double)counts[c] * (stats.weights[c] * weight);
+                continue;
+            }
             for (int i = lists[p].starts[at[p]]; i < lists[p].starts[at[p] + 1]; i++) {
                 int column = lists[p].columns[i];
                 frequency[p] += ((column >= 0 && column < MAX_COLUMNS) ? stats.weights[column] : 1.0) * weight;

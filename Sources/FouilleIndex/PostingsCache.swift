@@ -50,6 +50,9 @@ final class PostingsCache: @unchecked Sendable {
         let starts: [Int32]
         let columns: [Int32]
         let offsets: [Int32]
+        /// Each row's instances in the title, lead and body, three per row
+        /// (nil if one is in another column): BM25 needs no more.
+        let columnCounts: [Int32]?
 
         init(rowids: [Int64], lengths: [Int32], starts: [Int32], columns: [Int32], offsets: [Int32]) {
             self.rowids = rowids
@@ -57,6 +60,20 @@ final class PostingsCache: @unchecked Sendable {
             self.starts = starts
             self.columns = columns
             self.offsets = offsets
+            let width = Int(FOUILLE_POSTING_COLUMNS)
+            var counts = [Int32](repeating: 0, count: rowids.count * width)
+            var fits = true
+            for row in rowids.indices {
+                for i in Int(starts[row])..<Int(starts[row + 1]) {
+                    let column = Int(columns[i])
+                    guard column >= 0, column < width else {
+                        fits = false
+                        continue
+                    }
+                    counts[row * width + column] += 1
+                }
+            }
+            columnCounts = fits ? counts : nil
         }
     }
 
@@ -215,16 +232,19 @@ private func withPostings<T>(_ lists: [PostingsCache.Postings], _ body: (UnsafeB
         guard i < lists.count else { return structs.withUnsafeBufferPointer(body) }
         let list = lists[i]
         return list.rowids.withUnsafeBufferPointer { rowids in
+            (list.columnCounts ?? []).withUnsafeBufferPointer { counts in
             list.lengths.withUnsafeBufferPointer { lengths in
             list.starts.withUnsafeBufferPointer { starts in
                 list.columns.withUnsafeBufferPointer { columns in
                     list.offsets.withUnsafeBufferPointer { offsets in
                         structs.append(FouillePostings(
                             rowids: rowids.baseAddress, lengths: lengths.baseAddress, starts: starts.baseAddress,
-                            columns: columns.baseAddress, offsets: offsets.baseAddress, count: Int32(rowids.count)))
+                            columns: columns.baseAddress, offsets: offsets.baseAddress,
+                            column_counts: list.columnCounts == nil ? nil : counts.baseAddress, count: Int32(rowids.count)))
                         return next(i + 1)
                     }
                 }
+            }
             }
             }
         }

@@ -30,15 +30,18 @@ final class PostingsCacheTests: XCTestCase {
         "tempête OR marée", "Brest -\"la côte\" vent",
     ]
 
-    func assertSameRankings(_ fixture: IndexFixture, hitsAtLeast: Int = 2_000, file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertSameRankings(
+        _ fixture: IndexFixture, ranking: Ranking = .default, hitsAtLeast: Int = 2_000,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let reference = try SearchIndex.open(fixture.location, readOnly: true)
         reference.postings.isEnabled = false
         defer { try? reference.close() }
         var compared = 0
         for query in Self.queries {
             for (limit, offset) in [(1, 0), (3, 0), (10, 0), (5, 2), (10, 7), (200, 0), (10, 140)] {
-                let held = try fixture.index.search(query, limit: limit, offset: offset)
-                let fts5 = try reference.search(query, limit: limit, offset: offset)
+                let held = try fixture.index.search(query, limit: limit, offset: offset, ranking: ranking)
+                let fts5 = try reference.search(query, limit: limit, offset: offset, ranking: ranking)
                 let context = "\(query), limit \(limit), offset \(offset)"
                 XCTAssertEqual(held.hits.map(\.id), fts5.hits.map(\.id), context, file: file, line: line)
                 XCTAssertTrue(held == fts5, "scores, snippets, totals, corrections: \(context)", file: file, line: line)
@@ -55,6 +58,14 @@ final class PostingsCacheTests: XCTestCase {
             // The postings were held: ranking again reads none.
             XCTAssertGreaterThan(fixture.index.postings.heldPhrases, 10)
         }
+    }
+
+    /// Weights that are not multiples of 1/256 are added instance by
+    /// instance, as `tier_rank()` adds them, not multiplied by counts.
+    func testAnyWeightsGiveFTS5sPages() throws {
+        let fixture = try IndexFixture(Self.documents(seed: 7, count: 150))
+        try assertSameRankings(fixture, ranking: Ranking(titleWeight: 2.3, leadWeight: 1.7, bodyWeight: 0.9))
+        try assertSameRankings(fixture, ranking: Ranking(titleWeight: 3, leadWeight: 0.1, bodyWeight: 1e-3))
     }
 
     func testACommitIsSeenAtOnce() throws {

@@ -36,8 +36,13 @@ typedef struct {
     const int *starts;
     const int *columns;
     const int *offsets;
+    /// Row i's instances in columns 0, 1, 2: entries 3i to 3i + 2 (NULL
+    /// when an instance is in another column).
+    const int *column_counts;
     int count;
 } FouillePostings;
+
+enum { FOUILLE_POSTING_COLUMNS = 3 };
 
 /// Which rows a ranking takes: those holding every clause, any clause, or
 /// any of the phrases repeated to restrict the rows (map entry -2).
