@@ -68,6 +68,36 @@ final class PostingsCacheTests: XCTestCase {
         try assertSameRankings(fixture, ranking: Ranking(titleWeight: 3, leadWeight: 0.1, bodyWeight: 1e-3))
     }
 
+    /// The ranks themselves, to the last bit (a score printed or squashed
+    /// into a tier would hide a difference there).
+    func testRanksAreFTS5sToTheLastBit() throws {
+        let fixture = try IndexFixture(Self.documents(seed: 8, count: 150))
+        let reference = try SearchIndex.open(fixture.location, readOnly: true)
+        reference.postings.isEnabled = false
+        defer { try? reference.close() }
+        let rankings = [Ranking.default, Ranking(titleWeight: 2.3, leadWeight: 1.7, bodyWeight: 0.3), Ranking(bodyWeight: 0.1)]
+        var compared = 0
+        for ranking in rankings {
+            for text in Self.queries {
+                guard let query = fixture.index.queryParsers.withParser({ $0.parse(text) }) else { continue }
+                func ranks(_ index: SearchIndex) throws -> [[String]] {
+                    try index.read { db in
+                        guard let plan = try QueryPlan(query, db, counts: index.clauseCounts, ranking: ranking) else { return [] }
+                        return try [plan.strict, plan.loose, plan.firstTiers(containingAnyOf: 1)].map { tiers in
+                            try index.rank(tiers, candidates: 0, limit: 200, offset: 0, ranking: ranking, split: nil, db).map {
+                                "\($0.rowid) \($0.rank.bitPattern) \($0.positions.map { "\($0.column).\($0.offset).\($0.phrase)" })"
+                            }
+                        }
+                    }
+                }
+                let held = try ranks(fixture.index), fts5 = try ranks(reference)
+                XCTAssertEqual(held, fts5, "\(text), \(ranking)")
+                compared += held.joined().count
+            }
+        }
+        XCTAssertGreaterThan(compared, 5_000)
+    }
+
     func testACommitIsSeenAtOnce() throws {
         let fixture = try IndexFixture(Self.documents(seed: 4, count: 60))
         XCTAssertTrue(try fixture.index.search("xylophone").hits.isEmpty)
