@@ -245,6 +245,7 @@ public final class SearchIndex: Sendable {
     func read<T>(timeLimit: Duration? = nil, _ body: (Database) throws -> T) throws -> T {
         try Self.mapErrors(path: generation.file.path) {
             try pool.read { db in
+                try clauseCounts.begin(db)
                 guard let timeLimit else { return try body(db) }
                 let deadline = QueryDeadline(connection: db.sqliteConnection!, timeLimit: timeLimit)
                 defer { deadline.finish() }

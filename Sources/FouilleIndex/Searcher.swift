@@ -426,36 +426,76 @@ struct QueryPlan {
     }
 }
 
-/// How many documents an expression matches, remembered per read connection
-/// until something is committed.
+/// How many documents an expression matches, and the typo corrections of
+/// rare words, remembered per read connection until something is committed.
 ///
 /// Planning counts every clause, and words recur from query to query (the
 /// vocabulary is Zipfian), so most counts are found here. `PRAGMA
 /// data_version` tells a connection whether another one committed since it
 /// last looked, which empties that connection's memory: a word ingested a
-/// moment ago is never planned as absent.
+/// moment ago is never planned as absent. It is read once per read
+/// transaction (``begin(_:)``), where it also starts the transaction's
+/// snapshot, which the version then describes: read before every count, it
+/// cost a twentieth of a query.
 final class ClauseCounts: @unchecked Sendable {
     private let lock = NSLock()
-    private var byConnection: [ObjectIdentifier: (version: Int, counts: [String: Int])] = [:]
+    private var byConnection: [ObjectIdentifier: Memory] = [:]
     /// Counts kept per connection at most.
     static let capacity = 20_000
 
-    func documents(matching expression: String, _ db: Database) throws -> Int {
+    private struct Memory {
+        var version: Int
+        var counts: [String: Int] = [:]
+        var corrections: [String: [(word: String, term: String)]] = [:]
+    }
+
+    /// Called at the start of every read transaction, before any count.
+    func begin(_ db: Database) throws {
         let connection = ObjectIdentifier(db)
         let version = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
-        lock.lock()
-        if byConnection[connection]?.version != version { byConnection[connection] = (version, [:]) }
-        let known = byConnection[connection]?.counts[expression]
-        lock.unlock()
-        if let known { return known }
+        lock.withLock {
+            if byConnection[connection]?.version != version { byConnection[connection] = Memory(version: version) }
+        }
+    }
+
+    func documents(matching expression: String, _ db: Database) throws -> Int {
+        if let known = try remembered({ $0.counts[expression] }, db) { return known }
         let count = try Int.fetchOne(
             db.cachedStatement(sql: "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?"),
             arguments: [expression]) ?? 0
-        lock.lock()
-        if byConnection[connection]!.counts.count >= Self.capacity { byConnection[connection]!.counts.removeAll() }
-        byConnection[connection]!.counts[expression] = count
-        lock.unlock()
+        remember(db) { memory in
+            if memory.counts.count >= Self.capacity { memory.counts.removeAll() }
+            memory.counts[expression] = count
+        }
         return count
+    }
+
+    /// The corrections `find` gives for `key`, found once per state of the index.
+    func corrections(
+        _ key: String, _ db: Database, find: () throws -> [(word: String, term: String)]
+    ) throws -> [(word: String, term: String)] {
+        if let known = try remembered({ $0.corrections[key] }, db) { return known }
+        let found = try find()
+        remember(db) { memory in
+            if memory.corrections.count >= Self.capacity { memory.corrections.removeAll() }
+            memory.corrections[key] = found
+        }
+        return found
+    }
+
+    private func remembered<T>(_ value: (Memory) -> T?, _ db: Database) throws -> T? {
+        let connection = ObjectIdentifier(db)
+        if lock.withLock({ byConnection[connection] == nil }) { try begin(db) }
+        return lock.withLock { byConnection[connection].flatMap(value) }
+    }
+
+    private func remember(_ db: Database, _ change: (inout Memory) -> Void) {
+        lock.withLock {
+            if var memory = byConnection[ObjectIdentifier(db)] {
+                change(&memory)
+                byConnection[ObjectIdentifier(db)] = memory
+            }
+        }
     }
 }
 

@@ -85,6 +85,17 @@ extension SearchIndex {
         to word: String, edits: Int, otherThan typedTerm: String, moreFrequentThan documents: Int, keeping limit: Int,
         _ db: Database
     ) throws -> [(word: String, term: String)] {
+        let key = "\(word)\u{0}\(edits)\u{0}\(typedTerm)\u{0}\(documents)\u{0}\(limit)"
+        return try clauseCounts.corrections(key, db) {
+            try findNearestTerms(
+                to: word, edits: edits, otherThan: typedTerm, moreFrequentThan: documents, keeping: limit, db)
+        }
+    }
+
+    private func findNearestTerms(
+        to word: String, edits: Int, otherThan typedTerm: String, moreFrequentThan documents: Int, keeping limit: Int,
+        _ db: Database
+    ) throws -> [(word: String, term: String)] {
         let neighbours = try lexicon.neighbours(of: word, maximumEdits: edits, db).prefix(32)
         guard !neighbours.isEmpty else { return [] }
         let lookup = try db.cachedStatement(sql: "SELECT term FROM words WHERE word = ?")
