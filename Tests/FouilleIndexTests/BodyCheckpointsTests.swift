@@ -79,11 +79,14 @@ final class BodyCheckpointsTests: XCTestCase {
     func testDamagedOrMissingCheckpointsDecodeToNone() {
         XCTAssertEqual(BodyCheckpoints.decode(nil), [])
         XCTAssertEqual(BodyCheckpoints.decode(Data()), [])
-        XCTAssertEqual(BodyCheckpoints.decode(Data([0x85])), [])  // a cut varint
-        XCTAssertEqual(BodyCheckpoints.decode(Data([0x05, 0x81, 0x01])), [5, 134])
-        XCTAssertNil(BodyCheckpoints.encode(wordStarts: Array(0..<32)))
+        let interval = UInt8(BodyCheckpoints.interval)
+        XCTAssertEqual(BodyCheckpoints.decode(Data([interval, 0x85])), [])  // a cut varint
+        XCTAssertEqual(BodyCheckpoints.decode(Data([interval, 0x05, 0x81, 0x01])), [5, 134])
+        XCTAssertEqual(BodyCheckpoints.decode(Data([interval + 1, 0x05, 0x81, 0x01])), [], "another interval")
+        XCTAssertNil(BodyCheckpoints.encode(wordStarts: Array(0..<BodyCheckpoints.interval)))
+        let every = BodyCheckpoints.interval
         XCTAssertEqual(BodyCheckpoints.decode(BodyCheckpoints.encode(wordStarts: (0..<1_000).map { $0 * 300 })),
-                       (1...18).map { $0 * 32 * 300 })
+                       (1...((SnippetBuilder.maximumDepth - 1) / every)).map { $0 * every * 300 })
     }
 
     /// Deep matches in long bodies, searched with the checkpoints, without
