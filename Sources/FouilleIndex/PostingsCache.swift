@@ -36,11 +36,12 @@ extension QueryPlan.Tiers {
 ///
 /// What it holds belongs to one state of the index: FTS5's structure
 /// record, which every write to the full-text index changes, is compared on
-/// each query, and a change empties the cache. A phrase with more than
-/// ``maximumPhraseInstances`` instances is not held, and a query using one is
-/// ranked by FTS5 as before: at 200,000 articles the common words would
-/// cost more memory than they save time. Past ``budget`` instances in all,
-/// the cache is emptied and fills again with the phrases still asked for.
+/// each query, and a change empties the cache. A query using a phrase found
+/// in more than ``maximumPhraseRows`` rows is ranked by FTS5 as before, and
+/// so are queries using phrases not held once ``budget`` is reached: the
+/// common words of a large index would cost more memory, and more time to
+/// read, than they save (at 20 copies of the man pages, emptying a full
+/// cache to make room had every query read its postings again: p50 24 ms).
 final class PostingsCache: @unchecked Sendable {
     /// One phrase's rows and instances, read-only once made.
     final class Postings {
@@ -83,11 +84,15 @@ final class PostingsCache: @unchecked Sendable {
         var tokens: Int64
     }
 
-    /// Phrases with more instances are not held (see above).
-    var maximumPhraseInstances = 500_000
-    /// Instances held in all: about 40 MB (12 bytes per instance, and a
-    /// rowid and a start per row).
-    var budget = 3_000_000
+    /// Phrases in more rows, or with more instances, are not held (see above).
+    var maximumPhraseRows = 2_000
+    var maximumPhraseInstances = 100_000
+    /// Instances held in all: about 60 MB (12 bytes per instance, and a
+    /// rowid, a length, a start and three counts per row). Once it is
+    /// reached, phrases not held yet are ranked by FTS5 until the index
+    /// changes: emptying the cache to make room would have queries of
+    /// different words read their postings again and again.
+    var budget = 4_000_000
     /// Off, every query is ranked by FTS5 (tests compare the two).
     var isEnabled = true
     private let lock = NSLock()
@@ -102,12 +107,19 @@ final class PostingsCache: @unchecked Sendable {
     var phrasesTooLarge: Int { lock.withLock { tooLarge.count } }
 
     /// The page of rows `tiers.rows(…)` would give, ranked in memory; nil
-    /// when a phrase is too large to hold (FTS5 ranks it then).
-    func rank(_ tiers: QueryPlan.Tiers, limit: Int, offset: Int, ranking: Ranking, _ db: Database) throws -> [QueryPlan.Tiers.Row]? {
+    /// when a phrase is in too many rows or the cache is full (FTS5 ranks
+    /// it then). `counts` says how many rows each phrase is in.
+    func rank(
+        _ tiers: QueryPlan.Tiers, limit: Int, offset: Int, ranking: Ranking, counts: ClauseCounts, _ db: Database
+    ) throws -> [QueryPlan.Tiers.Row]? {
         let keep = offset + limit
         guard isEnabled, limit > 0, keep <= 10_000, !tiers.phrases.isEmpty, tiers.phrases.count <= 64,
               tiers.phrases.allSatisfy({ !$0.expression.isEmpty })
         else { return nil }
+        for phrase in tiers.phrases {
+            let rows = phrase.documents > 0 ? phrase.documents : try counts.documents(matching: phrase.expression, db)
+            if rows > maximumPhraseRows { return nil }
+        }
         let state = try SearchIndex.structure(db)
         guard let (lists, totals) = try held(tiers.phrases.map(\.expression), state: state, db) else { return nil }
 
@@ -148,9 +160,10 @@ final class PostingsCache: @unchecked Sendable {
         }
         var lists: [Postings?] = expressions.map { postings[$0] }
         let large = expressions.contains { tooLarge.contains($0) }
+        let full = instances >= budget
         var known = totals
         lock.unlock()
-        if large { return nil }
+        if large || (full && lists.contains { $0 == nil }) { return nil }
         for (i, expression) in expressions.enumerated() where lists[i] == nil {
             lists[i] = try Self.read(expression, maximumInstances: maximumPhraseInstances, db)
             if lists[i] == nil {
@@ -170,10 +183,6 @@ final class PostingsCache: @unchecked Sendable {
         if structure == state {
             if totals == nil { totals = known }
             for (i, expression) in expressions.enumerated() where postings[expression] == nil {
-                if instances + lists[i]!.columns.count > budget {
-                    postings = [:]
-                    instances = 0
-                }
                 postings[expression] = lists[i]
                 instances += lists[i]!.columns.count
             }

@@ -172,7 +172,9 @@ extension SearchIndex {
         _ tiers: QueryPlan.Tiers, candidates: Int, limit: Int, offset: Int, ranking: Ranking, split: Split?,
         _ db: Database
     ) throws -> [QueryPlan.Tiers.Row] {
-        if limit > 0, let rows = try postings.rank(tiers, limit: limit, offset: offset, ranking: ranking, db) {
+        if limit > 0,
+           let rows = try postings.rank(tiers, limit: limit, offset: offset, ranking: ranking, counts: clauseCounts, db)
+        {
             return rows
         }
         // Two statements: SQLite reads one end of the b-tree for a lone

@@ -116,9 +116,17 @@ final class PostingsCacheTests: XCTestCase {
         fixture.index.postings.maximumPhraseInstances = 20
         try assertSameRankings(fixture)
         XCTAssertGreaterThan(fixture.index.postings.phrasesTooLarge, 0)
-        // A budget smaller than one query's phrases: held, then emptied, on and on.
+        // A budget smaller than one query's phrases: the first query's are
+        // held, and queries needing others are ranked by FTS5.
         let small = try IndexFixture(Self.documents(seed: 6, count: 150))
         small.index.postings.budget = 50
         try assertSameRankings(small)
+        XCTAssertGreaterThan(small.index.postings.heldPhrases, 0)
+        XCTAssertLessThan(small.index.postings.heldPhrases, 8)
+        // Phrases in more rows than allowed are not even read.
+        let common = try IndexFixture(Self.documents(seed: 9, count: 150))
+        common.index.postings.maximumPhraseRows = 30
+        try assertSameRankings(common)
+        XCTAssertEqual(common.index.postings.phrasesTooLarge, 0)
     }
 }
