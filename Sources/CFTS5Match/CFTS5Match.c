@@ -725,6 +725,54 @@ static int ranks_before(double rank, long long rowid, double other_rank, long lo
     return rank < other_rank || (rank == other_rank && rowid < other_rowid);
 }
 
+/// A row to rank: what it holds decides its tier and BM25; proximity waits.
+typedef struct {
+    long long rowid;
+    double score;
+    /// Its rank with the most proximity its clauses could give: no better
+    /// than this.
+    double best_case;
+    long tier;
+    int typos;
+} Candidate;
+
+static int by_best_case(const void *a, const void *b) {
+    const Candidate *x = (const Candidate *)a, *y = (const Candidate *)b;
+    if (ranks_before(x->best_case, x->rowid, y->best_case, y->rowid)) return -1;
+    if (ranks_before(y->best_case, y->rowid, x->best_case, x->rowid)) return 1;
+    return 0;
+}
+
+/// Keeps the `keep` best (rank, rowid) seen, in a max-heap: entry 0 the worst.
+static void keep_best(double *ranks, long long *rowids, int *kept, int keep, double rank, long long rowid) {
+    int i;
+    if (*kept < keep) {
+        // A new entry, sifted up.
+        i = (*kept)++;
+        while (i > 0 && ranks_before(ranks[(i - 1) / 2], rowids[(i - 1) / 2], rank, rowid)) {
+            ranks[i] = ranks[(i - 1) / 2];
+            rowids[i] = rowids[(i - 1) / 2];
+            i = (i - 1) / 2;
+        }
+    } else if (ranks_before(rank, rowid, ranks[0], rowids[0])) {
+        // In place of the worst, sifted down below any child worse than it.
+        i = 0;
+        for (;;) {
+            int left = 2 * i + 1, right = left + 1;
+            int worst = left;
+            if (right < *kept && ranks_before(ranks[left], rowids[left], ranks[right], rowids[right])) worst = right;
+            if (left >= *kept || !ranks_before(rank, rowid, ranks[worst], rowids[worst])) break;
+            ranks[i] = ranks[worst];
+            rowids[i] = rowids[worst];
+            i = worst;
+        }
+    } else {
+        return;
+    }
+    ranks[i] = rank;
+    rowids[i] = rowid;
+}
+
 int fouille_rank_postings(const FouillePostings *lists, int phrases, const char *map, int clauses, int soft,
                           int matching, const double *weights, int weight_count, long long rows, long long tokens,
                           int keep, int depth, long long *out_rowids, double *out_ranks, int *out_position_counts,
@@ -773,7 +821,8 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         driven[p] = 0;
         cursor[p] = 0;
     }
-    int kept = 0;
+    Candidate *candidates = NULL;
+    int candidate_count = 0, candidate_capacity = 0;
     for (;;) {
         long long rowid = 0;
         int found = 0;
@@ -837,51 +886,44 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         if (!soft) tier_of(present, present_as_typed, n, &tier, &typos);
         int clauses_present = 0;
         for (int c = 0; c < n; c++) clauses_present += present[c];
-        // A row that cannot reach the page even with the most proximity
-        // gives is not walked (a tie loses: its rowid is higher).
-        if (kept == keep) {
-            double best_case = rank_of(soft, tier, typos, score * maximum_proximity(n, clauses_present));
-            if (!ranks_before(best_case, rowid, out_ranks[0], out_rowids[0])) continue;
+        if (candidate_count == candidate_capacity) {
+            int capacity = candidate_capacity ? candidate_capacity * 2 : 256;
+            Candidate *grown = sqlite3_realloc64(candidates, sizeof(Candidate) * (sqlite3_uint64)capacity);
+            if (!grown) {
+                sqlite3_free(candidates);
+                return SQLITE_NOMEM;
+            }
+            candidates = grown;
+            candidate_capacity = capacity;
+        }
+        Candidate *candidate = &candidates[candidate_count++];
+        candidate->rowid = rowid;
+        candidate->tier = tier;
+        candidate->typos = typos;
+        candidate->score = score;
+        candidate->best_case = rank_of(soft, tier, typos, score * maximum_proximity(n, clauses_present));
+    }
+    // Proximity walks a row's instances, the costly part: rows are walked
+    // best bound first, and once the page is full, the first row whose
+    // bound cannot beat it ends the walks (the rows after it cannot either).
+    qsort(candidates, (size_t)candidate_count, sizeof(Candidate), by_best_case);
+    int kept = 0;
+    for (int c = 0; c < candidate_count; c++) {
+        const Candidate *candidate = &candidates[c];
+        if (kept == keep && !ranks_before(candidate->best_case, candidate->rowid, out_ranks[0], out_rowids[0])) break;
+        for (int p = 0; p < phrases; p++) {
+            int i = seek(&lists[p], 0, candidate->rowid);
+            at[p] = i < lists[p].count && lists[p].rowids[i] == candidate->rowid ? i : -1;
         }
         WalkVisit visit;
         walk_start(&visit.walk);
         visit.clause_of = stats.clause_of;
         visit.n = n;
         each_instance(lists, phrases, at, walked, &visit, visit_walk);
-        double rank = rank_of(soft, tier, typos, score * walk_factor(&visit.walk, n));
-
-        // The `keep` best so far, a max-heap on (rank, rowid): entry 0 the worst.
-        int i;
-        if (kept < keep) {
-            i = kept++;
-        } else if (ranks_before(rank, rowid, out_ranks[0], out_rowids[0])) {
-            // Replace the worst and sift the new entry down, below any child worse than it.
-            i = 0;
-            for (;;) {
-                int left = 2 * i + 1, right = left + 1;
-                int worst = left;
-                if (right < kept && ranks_before(out_ranks[left], out_rowids[left], out_ranks[right], out_rowids[right]))
-                    worst = right;
-                if (left >= kept || !ranks_before(rank, rowid, out_ranks[worst], out_rowids[worst])) break;
-                out_ranks[i] = out_ranks[worst];
-                out_rowids[i] = out_rowids[worst];
-                i = worst;
-            }
-            out_ranks[i] = rank;
-            out_rowids[i] = rowid;
-            continue;
-        } else {
-            continue;
-        }
-        // Sift a new entry up.
-        while (i > 0 && ranks_before(out_ranks[(i - 1) / 2], out_rowids[(i - 1) / 2], rank, rowid)) {
-            out_ranks[i] = out_ranks[(i - 1) / 2];
-            out_rowids[i] = out_rowids[(i - 1) / 2];
-            i = (i - 1) / 2;
-        }
-        out_ranks[i] = rank;
-        out_rowids[i] = rowid;
+        double rank = rank_of(soft, candidate->tier, candidate->typos, candidate->score * walk_factor(&visit.walk, n));
+        keep_best(out_ranks, out_rowids, &kept, keep, rank, candidate->rowid);
     }
+    sqlite3_free(candidates);
     // Best first: insertion sort (a page is a few rows).
     for (int i = 1; i < kept; i++) {
         double rank = out_ranks[i];
