@@ -586,8 +586,15 @@ static void phrase_instances(const Fts5ExtensionApi *api, Fts5Context *fts, sqli
     int capacity = 256, written = 1;
     Fts5PhraseIter iterator;
     int column = 0, offset = 0;
+    // Lengths are remembered per connection, as for tier_rank(): FTS5 reads
+    // each from a table of its own. Checked once per query.
+    RankingShared *shared = (RankingShared *)api->xUserData(fts);
+    if (shared && !api->xGetAuxdata(fts, 0)) {
+        check_lengths(shared);
+        api->xSetAuxdata(fts, shared, NULL);
+    }
     sqlite3_int64 length = 0;
-    int rc = row_length(api, fts, NULL, &length);
+    int rc = row_length(api, fts, shared, &length);
     out[0] = length > 0x7FFFFFFF ? 0x7FFFFFFF : (int)length;
     if (rc == SQLITE_OK) rc = api->xPhraseCount(fts) > 0 ? api->xPhraseFirst(fts, 0, &iterator, &column, &offset) : SQLITE_ERROR;
     for (; rc == SQLITE_OK && column >= 0; api->xPhraseNext(fts, &iterator, &column, &offset)) {
@@ -971,7 +978,7 @@ int fouille_register_functions(void *db) {
     // Shared by both; tier_rank()'s destructor frees it when the connection
     // closes, after which neither function runs.
     int rc = api->xCreateFunction(api, "match_positions", shared, match_positions, NULL);
-    if (rc == SQLITE_OK) rc = api->xCreateFunction(api, "phrase_instances", NULL, phrase_instances, NULL);
+    if (rc == SQLITE_OK) rc = api->xCreateFunction(api, "phrase_instances", shared, phrase_instances, NULL);
     if (rc == SQLITE_OK) rc = api->xCreateFunction(api, "index_totals", NULL, index_totals, NULL);
     if (rc != SQLITE_OK) {
         sqlite3_free(shared);
