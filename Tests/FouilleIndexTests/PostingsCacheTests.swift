@@ -98,6 +98,21 @@ final class PostingsCacheTests: XCTestCase {
         XCTAssertGreaterThan(compared, 5_000)
     }
 
+    /// A phrase asked for once is ranked by FTS5; its postings are read
+    /// when a second query asks for it.
+    func testAPhraseIsReadWhenASecondQueryAsksForIt() throws {
+        let fixture = try IndexFixture(Self.documents(seed: 10, count: 80))
+        let first = try fixture.index.search("marée digue")
+        XCTAssertEqual(fixture.index.postings.heldPhrases, 0)
+        XCTAssertEqual(try fixture.index.search("marée digue"), first)
+        XCTAssertEqual(fixture.index.postings.heldPhrases, 2)
+        XCTAssertEqual(try fixture.index.search("marée digue"), first)
+        // A commit forgets what was seen as well as what was held.
+        try fixture.index.write { try $0.upsert(IndexFixture.document("n.txt", "Marée", "Digue", "La marée monte.")) }
+        _ = try fixture.index.search("marée digue")
+        XCTAssertEqual(fixture.index.postings.heldPhrases, 0)
+    }
+
     func testACommitIsSeenAtOnce() throws {
         let fixture = try IndexFixture(Self.documents(seed: 4, count: 60))
         XCTAssertTrue(try fixture.index.search("xylophone").hits.isEmpty)
