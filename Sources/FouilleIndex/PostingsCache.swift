@@ -131,7 +131,10 @@ final class PostingsCache: @unchecked Sendable {
         var rowids = [Int64](repeating: 0, count: keep)
         var ranks = [Double](repeating: 0, count: keep)
         var positionCounts = [Int32](repeating: 0, count: keep)
-        var positions = [Int32](repeating: 0, count: keep * 3 * 256)
+        // Up to 256 triples per row, written only as far as each row's count.
+        var positions = [Int32](unsafeUninitializedCapacity: keep * 3 * 256) { _, initialized in
+            initialized = keep * 3 * 256
+        }
         var count: Int32 = 0
         let map = tiers.phrases.map(\.rankEntry).joined(separator: ",")
         let weights = [ranking.titleWeight, ranking.leadWeight, ranking.bodyWeight]
