@@ -159,17 +159,17 @@ final class BodyCheckpointsTests: XCTestCase {
             return body.withUTF8 { BodyCheckpoints.encode(body: $0, analyzer: analyzer) }
         }
         let first = Self.body(seed: 1, words: 500), second = Self.body(seed: 2, words: 700)
-        try fixture.index.write { try $0.upsert(IndexFixture.document("a.txt", "Titre", "Chapeau.", first)) }
+        _ = try fixture.index.write { try $0.upsert(IndexFixture.document("a.txt", "Titre", "Chapeau.", first)) }
         XCTAssertEqual(try stored("a.txt"), expected(first))
         XCTAssertNotNil(try stored("a.txt"))
-        try fixture.index.write { try $0.upsert(IndexFixture.document("a.txt", "Titre", "Chapeau.", second)) }
+        _ = try fixture.index.write { try $0.upsert(IndexFixture.document("a.txt", "Titre", "Chapeau.", second)) }
         XCTAssertEqual(try stored("a.txt"), expected(second))
         XCTAssertNotEqual(expected(first), expected(second))
         // Now too short to need any.
-        try fixture.index.write { try $0.upsert(IndexFixture.document("a.txt", "Titre", "Chapeau.", "Un court texte.")) }
+        _ = try fixture.index.write { try $0.upsert(IndexFixture.document("a.txt", "Titre", "Chapeau.", "Un court texte.")) }
         XCTAssertNil(try stored("a.txt"))
-        try fixture.index.write { try $0.upsert(IndexFixture.document("a.txt", "Titre", "Chapeau.", first)) }
-        try fixture.index.write { try $0.remove(id: "a.txt") }
+        _ = try fixture.index.write { try $0.upsert(IndexFixture.document("a.txt", "Titre", "Chapeau.", first)) }
+        _ = try fixture.index.write { try $0.remove(id: "a.txt") }
         XCTAssertEqual(try fixture.index.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM body_checkpoints") }, 0)
 
         // Analysed ahead, as ingest does: the same checkpoints, from that analysis.

@@ -28,7 +28,7 @@ final class CommitGateTests: XCTestCase {
     func testAHealthyFileCommitsOnceChecked() throws {
         let f = try IndexFixture()
         f.index.checkBeforeFirstCommit { XCTFail("a small file is checked whole") }
-        try f.index.write { try $0.upsert(article) }
+        _ = try f.index.write { try $0.upsert(article) }
         XCTAssertEqual(try f.index.count("vendanges"), 1)
         XCTAssertNoThrow(try f.index.passCheck())
     }

@@ -79,7 +79,7 @@ final class ParallelRankingTests: XCTestCase {
             XCTAssertEqual(before.count, 40)
             // The best rows are the last ones, in the upper half: the best of
             // all stops matching.
-            try f.index.write { writer in
+            _ = try f.index.write { writer in
                 try writer.upsert(IndexFixture.document("tempete-39.txt", "Bulletin météo numéro 39", "Calme plat", "Rien à signaler."))
             }
             XCTAssertEqual(try rank(), before, "this read's snapshot still holds the article")
