@@ -782,10 +782,11 @@ static void keep_best(double *ranks, long long *rowids, int *kept, int keep, dou
 
 int fouille_rank_postings(const FouillePostings *lists, int phrases, const char *map, int clauses, int soft,
                           int matching, const double *weights, int weight_count, long long rows, long long tokens,
-                          int keep, int depth, long long *out_rowids, double *out_ranks, int *out_position_counts,
+                          int keep, int first_positioned, int depth, long long *out_rowids, double *out_ranks,
+                          int *out_position_counts,
                           int *out_positions, int *out_count) {
     *out_count = 0;
-    if (phrases <= 0 || phrases > MAX_PHRASES || keep <= 0) return 1;
+    if (phrases <= 0 || phrases > MAX_PHRASES || keep <= 0 || first_positioned < 0 || first_positioned >= keep) return 1;
     QueryStats stats;
     memset(&stats, 0, sizeof(stats));
     stats.phrases = phrases;
@@ -944,14 +945,14 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         out_ranks[j] = rank;
         out_rowids[j] = rowid;
     }
-    for (int k = 0; k < kept; k++) {
+    for (int k = first_positioned; k < kept; k++) {
         for (int p = 0; p < phrases; p++) {
             int i = seek(&lists[p], 0, out_rowids[k]);
             at[p] = i < lists[p].count && lists[p].rowids[i] == out_rowids[k] ? i : -1;
         }
-        PositionVisit visit = {out_positions + (size_t)k * 3 * MAX_POSITIONS, 0, 0, depth};
+        PositionVisit visit = {out_positions + (size_t)(k - first_positioned) * 3 * MAX_POSITIONS, 0, 0, depth};
         each_instance(lists, phrases, at, NULL, &visit, visit_position);
-        out_position_counts[k] = visit.count;
+        out_position_counts[k - first_positioned] = visit.count;
     }
     *out_count = kept;
     return 0;

@@ -130,10 +130,11 @@ final class PostingsCache: @unchecked Sendable {
 
         var rowids = [Int64](repeating: 0, count: keep)
         var ranks = [Double](repeating: 0, count: keep)
-        var positionCounts = [Int32](repeating: 0, count: keep)
-        // Up to 256 triples per row, written only as far as each row's count.
-        var positions = [Int32](unsafeUninitializedCapacity: keep * 3 * 256) { _, initialized in
-            initialized = keep * 3 * 256
+        // For the page's rows only: up to 256 triples each, written only as
+        // far as each row's count.
+        var positionCounts = [Int32](repeating: 0, count: limit)
+        var positions = [Int32](unsafeUninitializedCapacity: limit * 3 * 256) { _, initialized in
+            initialized = limit * 3 * 256
         }
         var count: Int32 = 0
         let map = tiers.phrases.map(\.rankEntry).joined(separator: ",")
@@ -142,12 +143,13 @@ final class PostingsCache: @unchecked Sendable {
             fouille_rank_postings(
                 postings.baseAddress, Int32(postings.count), map, Int32(tiers.clauseCount), tiers.soft ? 1 : 0,
                 tiers.matching.code, weights, Int32(weights.count), totals.rows, totals.tokens,
-                Int32(keep), Int32(SnippetBuilder.maximumDepth), &rowids, &ranks, &positionCounts, &positions, &count)
+                Int32(keep), Int32(offset), Int32(SnippetBuilder.maximumDepth), &rowids, &ranks, &positionCounts,
+                &positions, &count)
         }
         guard code == 0 else { return nil }
         return (0..<Int(count)).dropFirst(offset).map { k in
-            let found = (0..<Int(positionCounts[k])).map { i in
-                let base = (k * 256 + i) * 3
+            let found = (0..<Int(positionCounts[k - offset])).map { i in
+                let base = ((k - offset) * 256 + i) * 3
                 return SnippetBuilder.Position(
                     column: Int(positions[base]), offset: Int(positions[base + 1]), phrase: Int(positions[base + 2]))
             }

@@ -53,12 +53,14 @@ enum { FOUILLE_MATCH_ALL = 0, FOUILLE_MATCH_ANY = 1, FOUILLE_MATCH_RESTRICTED = 
 /// `clauses`, `soft` and the weights as for tier_rank), computed from
 /// postings held in memory instead of FTS5's iterators. `rows` and `tokens`
 /// are the index's totals. Writes the rows best first into `out_rowids` and
-/// `out_ranks` (`keep` entries each), and each row's positions into
-/// `out_positions` (256 triples per row) and `out_position_counts`.
+/// `out_ranks` (`keep` entries each), and the positions of the rows from
+/// `first_positioned` on (the page's) into `out_positions` (256 triples per
+/// row) and `out_position_counts`, from their entry 0.
 /// Returns 0, or nonzero when it cannot rank them (the caller asks FTS5).
 int fouille_rank_postings(const FouillePostings *lists, int phrases, const char *map, int clauses, int soft,
                           int matching, const double *weights, int weight_count, long long rows, long long tokens,
-                          int keep, int depth, long long *out_rowids, double *out_ranks, int *out_position_counts,
+                          int keep, int first_positioned, int depth, long long *out_rowids, double *out_ranks,
+                          int *out_position_counts,
                           int *out_positions, int *out_count);
 
 #ifdef __cplusplus
