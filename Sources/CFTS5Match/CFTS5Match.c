@@ -231,6 +231,19 @@ static void read_map(const char *map, QueryStats *stats, sqlite3_int64 *document
     }
 }
 
+/// BM25's inverse document frequency of a phrase in `containing` of `rows`
+/// documents, kept above zero so that a very common word still counts a little.
+static double idf_of(sqlite3_int64 rows, sqlite3_int64 containing) {
+    double idf = log((rows - containing + 0.5) / (containing + 0.5));
+    return idf <= 0.0 ? 1e-6 : idf;
+}
+
+/// The index's average document length in tokens (1 when it has none).
+static double average_length_of(sqlite3_int64 rows, sqlite3_int64 tokens) {
+    double average = rows > 0 ? (double)tokens / (double)rows : 1.0;
+    return average <= 0 ? 1.0 : average;
+}
+
 static QueryStats *query_stats(const Fts5ExtensionApi *api, Fts5Context *fts, int argc, sqlite3_value **argv,
                                int *rc) {
     QueryStats *stats = (QueryStats *)api->xGetAuxdata(fts, 0);
@@ -251,8 +264,7 @@ static QueryStats *query_stats(const Fts5ExtensionApi *api, Fts5Context *fts, in
     sqlite3_int64 rows = 0, tokens = 0;
     *rc = api->xRowCount(fts, &rows);
     if (*rc == SQLITE_OK) *rc = api->xColumnTotalSize(fts, -1, &tokens);
-    stats->average_length = rows > 0 ? (double)tokens / (double)rows : 1.0;
-    if (stats->average_length <= 0) stats->average_length = 1.0;
+    stats->average_length = average_length_of(rows, tokens);
     stats->phrases = api->xPhraseCount(fts);
     if (stats->phrases > MAX_PHRASES) stats->phrases = MAX_PHRASES;
     for (int c = 0; c < MAX_COLUMNS; c++) stats->weights[c] = (c + 4 < argc) ? sqlite3_value_double(argv[c + 4]) : 1.0;
@@ -266,8 +278,7 @@ static QueryStats *query_stats(const Fts5ExtensionApi *api, Fts5Context *fts, in
             containing = 0;
             *rc = api->xQueryPhrase(fts, i, (void *)&containing, count_row);
         }
-        double idf = log((rows - containing + 0.5) / (containing + 0.5));
-        stats->idf[i] = idf <= 0.0 ? 1e-6 : idf;
+        stats->idf[i] = idf_of(rows, containing);
     }
     stats->may_defer = stats->best != NULL;
     for (int c = 0; c < MAX_COLUMNS; c++)
@@ -365,15 +376,20 @@ static int row_length(const Fts5ExtensionApi *api, Fts5Context *fts, RankingShar
 /// their instances counted only for rows that may reach the page.
 #define DEFERRED_IDF 0.5
 
+/// What one instance of phrase `p` in `column` adds to its frequency: the
+/// column's weight, halved for a typo correction.
+static double instance_weight(const QueryStats *stats, int p, int column) {
+    return ((column >= 0 && column < MAX_COLUMNS) ? stats->weights[column] : 1.0)
+         * (stats->corrected[p] ? CORRECTION_WEIGHT : 1.0);
+}
+
 /// Phrase `p`'s weighted instance count in the row, from its first
 /// instance (in `column`) on.
 static double phrase_frequency(const Fts5ExtensionApi *api, Fts5Context *fts, const QueryStats *stats, int p,
                                Fts5PhraseIter *iterator, int column) {
-    double weight = stats->corrected[p] ? CORRECTION_WEIGHT : 1.0;
     double frequency = 0.0;
     int offset = 0;
-    for (; column >= 0; api->xPhraseNext(fts, iterator, &column, &offset))
-        frequency += ((column < MAX_COLUMNS) ? stats->weights[column] : 1.0) * weight;
+    for (; column >= 0; api->xPhraseNext(fts, iterator, &column, &offset)) frequency += instance_weight(stats, p, column);
     return frequency;
 }
 
@@ -656,6 +672,17 @@ static int seek(const FouillePostings *list, int from, long long rowid) {
     return high;
 }
 
+/// Each phrase's entry for `rowid` in `at` (-1 where it lacks the row),
+/// seeking from `from[p]` (NULL: from the start) and leaving there, when
+/// given, where the seek ended.
+static void entries_of(const FouillePostings *lists, int phrases, long long rowid, int *from, int *at) {
+    for (int p = 0; p < phrases; p++) {
+        int i = seek(&lists[p], from ? from[p] : 0, rowid);
+        if (from) from[p] = i;
+        at[p] = i < lists[p].count && lists[p].rowids[i] == rowid ? i : -1;
+    }
+}
+
 /// Calls `each(phrase, column, offset)` for the row's instances in FTS5's
 /// order: column and offset, ties to the lower phrase (as xInst() gives
 /// them). `at[p]`: the row's entry in phrase p's postings, or -1.
@@ -792,14 +819,9 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
     stats.phrases = phrases;
     sqlite3_int64 documents[MAX_PHRASES];
     read_map(map, &stats, documents);
-    for (int p = 0; p < phrases; p++) {
-        sqlite3_int64 containing = documents[p] < 0 ? lists[p].count : documents[p];
-        double idf = log((rows - containing + 0.5) / (containing + 0.5));
-        stats.idf[p] = idf <= 0.0 ? 1e-6 : idf;
-    }
+    for (int p = 0; p < phrases; p++) stats.idf[p] = idf_of(rows, documents[p] < 0 ? lists[p].count : documents[p]);
     for (int c = 0; c < MAX_COLUMNS; c++) stats.weights[c] = c < weight_count ? weights[c] : 1.0;
-    stats.average_length = rows > 0 ? (double)tokens / (double)rows : 1.0;
-    if (stats.average_length <= 0) stats.average_length = 1.0;
+    stats.average_length = average_length_of(rows, tokens);
     int n = clauses;
     if (n <= 0 || n > MAX_CLAUSES) n = MAX_CLAUSES;
     // tier_rank() adds a phrase's weight once per instance. When every
@@ -807,13 +829,13 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
     // partial sum is exact, and count × weight is the same number: the
     // counts per column then stand for the instances.
     int exact_counts = 1;
-    for (int c = 0; c < FOUILLE_POSTING_COLUMNS; c++)
-        for (int corrected = 0; corrected < 2; corrected++) {
-            double value = stats.weights[c] * (corrected ? CORRECTION_WEIGHT : 1.0) * 256.0;
+    for (int p = 0; p < phrases; p++) {
+        if (!lists[p].column_counts) exact_counts = 0;
+        for (int c = 0; c < FOUILLE_POSTING_COLUMNS; c++) {
+            double value = instance_weight(&stats, p, c) * 256.0;
             if (!(value >= 0 && value < 268435456.0 && value == floor(value))) exact_counts = 0;
         }
-    for (int p = 0; p < phrases; p++)
-        if (!lists[p].column_counts) exact_counts = 0;
+    }
 
     // The rows to rank come from the driving phrases: those of clause 0 when
     // every clause is required, the restricting ones, or every clause's.
@@ -848,9 +870,8 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
 
         int excluded = 0;
         int present[MAX_CLAUSES] = {0}, present_as_typed[MAX_CLAUSES] = {0};
+        entries_of(lists, phrases, rowid, cursor, at);
         for (int p = 0; p < phrases; p++) {
-            cursor[p] = seek(&lists[p], cursor[p], rowid);
-            at[p] = cursor[p] < lists[p].count && lists[p].rowids[cursor[p]] == rowid ? cursor[p] : -1;
             if (at[p] < 0) continue;
             int clause = stats.clause_of[p];
             if (clause == -1) excluded = 1;
@@ -865,20 +886,18 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
             for (int c = 0; c < n && c < clauses; c++) all &= present[c];
             if (!all) continue;
         }
-        double frequency[MAX_PHRASES] = {0};
+        double frequency[MAX_PHRASES];
+        memset(frequency, 0, sizeof(double) * (size_t)phrases);
         for (int p = 0; p < phrases; p++) {
             if (at[p] < 0 || stats.clause_of[p] == -2) continue;
-            double weight = stats.corrected[p] ? CORRECTION_WEIGHT : 1.0;
             if (exact_counts) {
                 const int *counts = lists[p].column_counts + (size_t)at[p] * FOUILLE_POSTING_COLUMNS;
                 for (int c = 0; c < FOUILLE_POSTING_COLUMNS; c++)
-                    frequency[p] += (double)counts[c] * (stats.weights[c] * weight);
+                    frequency[p] += (double)counts[c] * instance_weight(&stats, p, c);
                 continue;
             }
-            for (int i = lists[p].starts[at[p]]; i < lists[p].starts[at[p] + 1]; i++) {
-                int column = lists[p].columns[i];
-                frequency[p] += ((column >= 0 && column < MAX_COLUMNS) ? stats.weights[column] : 1.0) * weight;
-            }
+            for (int i = lists[p].starts[at[p]]; i < lists[p].starts[at[p] + 1]; i++)
+                frequency[p] += instance_weight(&stats, p, lists[p].columns[i]);
         }
         int length = 0;
         for (int p = 0; p < phrases; p++)
@@ -919,10 +938,7 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
     for (int c = 0; c < candidate_count; c++) {
         const Candidate *candidate = &candidates[c];
         if (kept == keep && !ranks_before(candidate->best_case, candidate->rowid, out_ranks[0], out_rowids[0])) break;
-        for (int p = 0; p < phrases; p++) {
-            int i = seek(&lists[p], 0, candidate->rowid);
-            at[p] = i < lists[p].count && lists[p].rowids[i] == candidate->rowid ? i : -1;
-        }
+        entries_of(lists, phrases, candidate->rowid, NULL, at);
         WalkVisit visit;
         walk_start(&visit.walk);
         visit.clause_of = stats.clause_of;
@@ -946,10 +962,7 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         out_rowids[j] = rowid;
     }
     for (int k = first_positioned; k < kept; k++) {
-        for (int p = 0; p < phrases; p++) {
-            int i = seek(&lists[p], 0, out_rowids[k]);
-            at[p] = i < lists[p].count && lists[p].rowids[i] == out_rowids[k] ? i : -1;
-        }
+        entries_of(lists, phrases, out_rowids[k], NULL, at);
         PositionVisit visit = {out_positions + (size_t)(k - first_positioned) * 3 * MAX_POSITIONS, 0, 0, depth};
         each_instance(lists, phrases, at, NULL, &visit, visit_position);
         out_position_counts[k - first_positioned] = visit.count;

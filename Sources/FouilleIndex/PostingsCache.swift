@@ -137,11 +137,10 @@ final class PostingsCache: @unchecked Sendable {
             initialized = limit * 3 * 256
         }
         var count: Int32 = 0
-        let map = tiers.phrases.map(\.rankEntry).joined(separator: ",")
         let weights = [ranking.titleWeight, ranking.leadWeight, ranking.bodyWeight]
         let code: Int32 = withPostings(lists) { postings in
             fouille_rank_postings(
-                postings.baseAddress, Int32(postings.count), map, Int32(tiers.clauseCount), tiers.soft ? 1 : 0,
+                postings.baseAddress, Int32(postings.count), tiers.rankMap, Int32(tiers.clauseCount), tiers.soft ? 1 : 0,
                 tiers.matching.code, weights, Int32(weights.count), totals.rows, totals.tokens,
                 Int32(keep), Int32(offset), Int32(SnippetBuilder.maximumDepth), &rowids, &ranks, &positionCounts,
                 &positions, &count)

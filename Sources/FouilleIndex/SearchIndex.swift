@@ -87,11 +87,19 @@ public final class SearchIndex: Sendable {
             try DatabasePool(path: generation.file.path, configuration: configuration(readOnly: readOnly))
         }
         return try mapErrors(path: generation.file.path) {
-            // Files from before the vocabulary table get it (empty until ingest or a rebuild fills it).
-            if !readOnly, try !pool.read({ try $0.tableExists("words") }) { try pool.write { try Lexicon.create($0) } }
-            // And the body checkpoints (documents ingested before have none: their snippets analyse from the start).
-            if !readOnly, try !pool.read({ try $0.tableExists("body_checkpoints") }) {
-                try pool.write { try BodyCheckpoints.create($0) }
+            // Files from before the vocabulary table get it (empty until ingest
+            // or a rebuild fills it), and the body checkpoints table (documents
+            // ingested before have none: their snippets analyse from the start).
+            if !readOnly {
+                let (words, checkpoints) = try pool.read {
+                    (try $0.tableExists("words"), try $0.tableExists("body_checkpoints"))
+                }
+                if !words || !checkpoints {
+                    try pool.write { db in
+                        if !words { try Lexicon.create(db) }
+                        try BodyCheckpoints.create(db)
+                    }
+                }
             }
             return try SearchIndex(location: location, generation: generation, pool: pool)
         }

@@ -104,9 +104,10 @@ extension SearchIndex {
             SnippetBuilder(
                 phraseClauses: tiers.phrases.map(\.clause), phraseLengths: tiers.phrases.map(\.length), analyzer: $0)
         }
-        let checkpoints = hasBodyCheckpoints ? "(SELECT offsets FROM body_checkpoints WHERE rowid = documents.rowid)" : "NULL"
+        let checkpointsColumn = hasBodyCheckpoints
+            ? "(SELECT offsets FROM body_checkpoints WHERE rowid = documents.rowid)" : "NULL"
         let documents = try db.cachedStatement(
-            sql: "SELECT id, title, lead, body, \(checkpoints) FROM documents WHERE rowid = ?")
+            sql: "SELECT id, title, lead, body, \(checkpointsColumn) FROM documents WHERE rowid = ?")
         for row in rows {
             // A cursor's row reads SQLite's memory in place: a fetched Row
             // would copy and validate every body into a String.
@@ -318,10 +319,9 @@ struct QueryPlan {
                 WHERE documents_fts MATCH ?\(rowids == nil ? "" : " AND rowid BETWEEN ? AND ?")
                 ORDER BY rank, rowid LIMIT ? OFFSET ?
                 """)
-            let map = phrases.map(\.rankEntry).joined(separator: ",")
             // A page past 2³⁰ rows (it is empty) keeps every row's positions.
             let keep = offset < 1 << 30 && limit < 1 << 30 ? offset + limit : 0
-            var arguments: StatementArguments = [map, clauseCount, soft ? 1 : 0, keep, expression]
+            var arguments: StatementArguments = [rankMap, clauseCount, soft ? 1 : 0, keep, expression]
             if let rowids {
                 arguments += [rowids.lowerBound, rowids.upperBound, keep == 0 ? Int64.max : Int64(keep), 0]
             } else {
@@ -331,6 +331,9 @@ struct QueryPlan {
                 self.row(rowid: row[0], rank: row[1], positions: SnippetBuilder.positions(row[2] ?? Data()))
             }
         }
+
+        /// `tier_rank()`'s map of the phrases (see ``Phrase/rankEntry``).
+        var rankMap: String { phrases.map(\.rankEntry).joined(separator: ",") }
 
         /// A row `tier_rank()` gave `rank`, with its score.
         func row(rowid: Int64, rank: Double, positions: [SnippetBuilder.Position]) -> Row {
