@@ -2,58 +2,105 @@ import FouilleAnalysis
 import Foundation
 import GRDB
 
-/// Where every ``interval``-th indexed word of a document's body starts, so
-/// that a snippet deep in a body is cut by analysing a few dozen words from
-/// the checkpoint before its window, not every word up to it.
+/// Where a document body's indexed words are, so that a snippet is cut
+/// without analysing the body.
 ///
 /// FTS5 gives a match as a word offset; the snippet needs bytes, and only the
 /// analyzer knows which bytes are the n-th indexed word (stop words are not
-/// counted). Analysing a body up to a window a few hundred words in was most
-/// of what a snippet cost, and so a third of a query.
+/// counted). Analysing a body up to and through a window was a fifth of a
+/// query's time, with the checkpoints below; more through the daemon.
 ///
-/// Stored in `body_checkpoints` (document rowid → blob): the interval, one
-/// byte, then the byte offsets of words `interval`, `2 × interval`, … below
-/// ``SnippetBuilder/maximumDepth``, as LEB128 deltas: about 40 bytes per
-/// long body. A blob of another interval is not used. Ingest writes them with
-/// the document, from the word starts its analysis found anyway. A body
-/// without a row (short, or ingested before the table existed) is analysed
-/// from its start, as before.
+/// Stored in `body_checkpoints` (document rowid → blob), written by ingest
+/// with the document from the analysis it made anyway. Two formats, told
+/// apart by their first byte:
+/// - ``wordsFormat`` (0), written now: each of the first ``mappedWords``
+///   words as two LEB128 numbers, its start less the previous word's end,
+///   and its length. About 2 bytes per word: 1.2 KB for a long body.
+/// - ``interval`` (32), written by earlier versions and still read: the
+///   start of words 32, 64, … below ``SnippetBuilder/maximumDepth``, as
+///   LEB128 deltas. A snippet analyses the body from the checkpoint before
+///   its window.
+///
+/// A body without a row (ingested before the table existed, or with no
+/// word) is analysed from its start.
 enum BodyCheckpoints {
-    /// A snippet analyses half of it, on average, before its window. 16
-    /// measured no faster through the daemon, for twice the bytes.
+    /// The first byte of a map of every word.
+    static let wordsFormat: UInt8 = 0
+    /// Words mapped: every window a snippet shows lies within them.
+    static let mappedWords = SnippetBuilder.maximumDepth + SnippetBuilder.windowTokens
+    /// The first byte, and the spacing, of earlier versions' checkpoints.
     static let interval = 32
 
     static func create(_ db: Database) throws {
         try db.execute(sql: "CREATE TABLE IF NOT EXISTS body_checkpoints(rowid INTEGER PRIMARY KEY, offsets BLOB NOT NULL)")
     }
 
-    /// The checkpoints of a body whose indexed words start at `wordStarts`
-    /// (in order); nil when it has too few words to need any.
-    static func encode<Starts: Sequence<Int>>(wordStarts: Starts) -> Data? {
-        var out = Data([UInt8(interval)])
-        var previous = 0
-        for (index, start) in wordStarts.enumerated() {
-            guard index < SnippetBuilder.maximumDepth else { break }
-            guard index > 0, index % interval == 0 else { continue }
-            var delta = UInt(max(0, start - previous))
-            previous = start
-            while delta >= 0x80 {
-                out.append(UInt8(delta & 0x7F) | 0x80)
-                delta >>= 7
-            }
-            out.append(UInt8(delta))
+    /// The map of a body whose indexed words are `words` (in order); nil
+    /// when it has none, or when they are not in order (never stored: the
+    /// body is then analysed).
+    static func encode<Words: Sequence<Range<Int>>>(words: Words) -> Data? {
+        var out = Data([wordsFormat])
+        var previous = 0, count = 0
+        for word in words {
+            guard count < mappedWords else { break }
+            guard word.lowerBound >= previous, !word.isEmpty else { return nil }
+            appendVarint(word.lowerBound - previous, to: &out)
+            appendVarint(word.count, to: &out)
+            previous = word.upperBound
+            count += 1
         }
-        return out.count > 1 ? out : nil
+        return count > 0 ? out : nil
     }
 
-    /// The checkpoints of `body`, found by analysing it (when ingest has not).
+    /// The map of `body`, found by analysing it (when ingest has not).
     static func encode(body: UnsafeBufferPointer<UInt8>, analyzer: FrenchAnalyzer) -> Data? {
-        var starts: [Int] = []
+        var words: [Range<Int>] = []
         analyzer.forEachIndexedWord(body) { range in
-            starts.append(range.lowerBound)
-            return starts.count < SnippetBuilder.maximumDepth
+            words.append(range)
+            return words.count < mappedWords
         }
-        return encode(wordStarts: starts)
+        return encode(words: words)
+    }
+
+    /// The ranges of a map's first `count` words (fewer when it holds fewer);
+    /// nil when `data` is not a map or is damaged.
+    static func words(_ data: Data, first count: Int) -> [Range<Int>]? {
+        guard data.first == wordsFormat else { return nil }
+        var words: [Range<Int>] = []
+        words.reserveCapacity(min(count, mappedWords))
+        var previous = 0
+        var fields = (0, 0), field = 0
+        var value = 0, shift = 0
+        for byte in data.dropFirst() {
+            guard words.count < count else { break }
+            guard shift < 56 else { return nil }
+            value |= Int(byte & 0x7F) << shift
+            if byte & 0x80 != 0 {
+                shift += 7
+                continue
+            }
+            if field == 0 {
+                fields.0 = value
+                field = 1
+            } else {
+                fields.1 = value
+                field = 0
+                let start = previous + fields.0
+                previous = start + fields.1
+                words.append(start..<previous)
+            }
+            (value, shift) = (0, 0)
+        }
+        return shift == 0 && field == 0 ? words : nil
+    }
+
+    private static func appendVarint(_ value: Int, to out: inout Data) {
+        var value = UInt(value)
+        while value >= 0x80 {
+            out.append(UInt8(value & 0x7F) | 0x80)
+            value >>= 7
+        }
+        out.append(UInt8(value))
     }
 
     /// The byte offsets of words `interval`, `2 × interval`, …; empty for

@@ -30,7 +30,7 @@ final class PreAnalysis: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [Key: Tokens] = [:]
     /// Each text's ``BodyCheckpoints``, from the same analysis, for the
-    /// writer (which stores them for bodies); nil when it has too few words.
+    /// writer (which stores them for bodies); nil when it has no word.
     private var checkpoints: [Key: Data?] = [:]
 
     static func key(_ bytes: UnsafeBufferPointer<UInt8>) -> Key {
@@ -59,7 +59,8 @@ final class PreAnalysis: @unchecked Sendable {
             }
             tokens.newWords = words.list
             let key = Self.key(bytes)
-            let found = BodyCheckpoints.encode(wordStarts: tokens.starts.lazy.map { Int($0) })
+            let found = BodyCheckpoints.encode(
+                words: zip(tokens.starts, tokens.ends).lazy.map { Int($0.0)..<Int($0.1) })
             lock.lock()
             entries[key] = tokens
             checkpoints[key] = .some(found)
@@ -76,7 +77,7 @@ final class PreAnalysis: @unchecked Sendable {
         return entries.removeValue(forKey: Self.key(bytes))
     }
 
-    /// The checkpoints stored for these bytes (nil inside: too few words),
+    /// The checkpoints stored for these bytes (nil inside: no word),
     /// removed from the store; nil when none were stored.
     func takeCheckpoints(_ bytes: UnsafeBufferPointer<UInt8>) -> Data?? {
         lock.lock()

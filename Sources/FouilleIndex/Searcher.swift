@@ -107,24 +107,24 @@ extension SearchIndex {
         let checkpointsColumn = hasBodyCheckpoints
             ? "(SELECT offsets FROM body_checkpoints WHERE rowid = documents.rowid)" : "NULL"
         let documents = try db.cachedStatement(
-            sql: "SELECT id, title, lead, body, \(checkpointsColumn) FROM documents WHERE rowid = ?")
+            sql: "SELECT id, title, lead, \(checkpointsColumn) FROM documents WHERE rowid = ?")
+        let bodies = BodyBlob(db)
+        defer { bodies.close() }
         for row in rows {
             // A cursor's row reads SQLite's memory in place: a fetched Row
-            // would copy and validate every body into a String.
+            // would copy and validate every column into a String.
             // The cursor must outlive the row: it resets the statement when it goes.
             let cursor = try Row.fetchCursor(documents, arguments: [row.rowid])
             defer { withExtendedLifetime(cursor) {} }
             guard let document = try cursor.next() else { continue }
             let title: String = document[1]
             let snippet = try snippets.map { builder in
-                let checkpoints = BodyCheckpoints.decode(document[4])
+                let words: Data? = document[3]
+                let body = try bodies.body(rowid: row.rowid)
                 return try document.withBytes(atIndex: 1) { title in
                     try document.withBytes(atIndex: 2) { lead in
-                        try document.withBytes(atIndex: 3) { body in
-                            builder.snippet(
-                                title: title, lead: lead, body: body, positions: row.positions,
-                                bodyCheckpoints: checkpoints)
-                        }
+                        try builder.snippet(
+                            title: title, lead: lead, body: body, positions: row.positions, bodyWords: words)
                     }
                 }
             } ?? Snippet(marked: "")

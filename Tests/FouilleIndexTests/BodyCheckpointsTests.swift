@@ -52,19 +52,8 @@ final class BodyCheckpointsTests: XCTestCase {
                 text = words.joined(separator: " ")
             }
             let all = ranges(text, analyzer: analyzer)
-            var copy = text
-            let stored = copy.withUTF8 { BodyCheckpoints.encode(body: $0, analyzer: analyzer) }
-            let offsets = BodyCheckpoints.decode(stored)
+            let offsets = BodyCheckpoints.decode(Self.checkpoints(wordStarts: all.map(\.lowerBound)))
             XCTAssertEqual(offsets.count, (min(all.count, SnippetBuilder.maximumDepth) - 1) / BodyCheckpoints.interval)
-            // Ingest's analysis ahead finds the same word starts.
-            var starts: [Int] = []
-            copy.withUTF8 { bytes in
-                _ = analyzer.analyze(bytes, mode: .document) { token in
-                    starts.append(token.start)
-                    return true
-                }
-            }
-            XCTAssertEqual(BodyCheckpoints.encode(wordStarts: starts), stored, "seed \(seed)")
             for (k, offset) in offsets.enumerated() {
                 let first = (k + 1) * BodyCheckpoints.interval
                 XCTAssertEqual(offset, all[first].lowerBound)
@@ -76,6 +65,66 @@ final class BodyCheckpointsTests: XCTestCase {
         XCTAssertGreaterThan(checked, 1_200)
     }
 
+    /// The map holds the words the analyzer finds, as ingest's analysis
+    /// ahead finds them too.
+    func testTheMapHoldsTheAnalysedWords() throws {
+        let analyzer = FrenchAnalyzer()
+        var hostile = HostileText(seed: 8)
+        for seed in 0..<80 {
+            var text = Self.body(seed: UInt64(seed), words: seed % 4 == 0 ? 40 : 900)
+            if seed % 2 == 1 {
+                var words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+                for _ in 0..<20 { words[hostile.int(in: 0...(words.count - 1))] += hostile.piece().prefix(50) }
+                text = words.joined(separator: " ")
+            }
+            let all = ranges(text, analyzer: analyzer)
+            var copy = text
+            let stored = try XCTUnwrap(copy.withUTF8 { BodyCheckpoints.encode(body: $0, analyzer: analyzer) })
+            let mapped = try XCTUnwrap(BodyCheckpoints.words(stored, first: .max))
+            XCTAssertEqual(mapped, Array(all.prefix(BodyCheckpoints.mappedWords)), "seed \(seed)")
+            XCTAssertEqual(BodyCheckpoints.words(stored, first: 20), Array(all.prefix(20)))
+            if all.count > 100 { XCTAssertLessThan(stored.count, 4 * BodyCheckpoints.mappedWords) }
+            var tokens: [Range<Int>] = []
+            copy.withUTF8 { bytes in
+                _ = analyzer.analyze(bytes, mode: .document) { token in
+                    tokens.append(token.start..<token.end)
+                    return true
+                }
+            }
+            XCTAssertEqual(BodyCheckpoints.encode(words: tokens), stored, "seed \(seed)")
+        }
+    }
+
+    func testDamagedOrMissingMapsDecodeToNone() {
+        let map = BodyCheckpoints.encode(words: [0..<3, 4..<200, 201..<205])!
+        XCTAssertEqual(BodyCheckpoints.words(map, first: 10), [0..<3, 4..<200, 201..<205])
+        XCTAssertNil(BodyCheckpoints.words(map.dropLast(), first: 10), "a cut pair")
+        XCTAssertNil(BodyCheckpoints.words(Data([BodyCheckpoints.wordsFormat, 0x05, 0x85]), first: 10), "a cut varint")
+        XCTAssertNil(BodyCheckpoints.words(Self.checkpoints(wordStarts: Array(0..<100))!, first: 10), "checkpoints")
+        XCTAssertNil(BodyCheckpoints.encode(words: [4..<6, 5..<8]), "overlapping words are not mapped")
+        XCTAssertNil(BodyCheckpoints.encode(words: []))
+        XCTAssertEqual(BodyCheckpoints.decode(map), [], "a map is no checkpoints")
+    }
+
+    /// Checkpoints as earlier versions wrote them: the start of every
+    /// ``BodyCheckpoints/interval``-th word below the maximum depth.
+    static func checkpoints(wordStarts: [Int]) -> Data? {
+        var out = Data([UInt8(BodyCheckpoints.interval)])
+        var previous = 0
+        for (index, start) in wordStarts.enumerated() {
+            guard index < SnippetBuilder.maximumDepth else { break }
+            guard index > 0, index % BodyCheckpoints.interval == 0 else { continue }
+            var delta = UInt(start - previous)
+            previous = start
+            while delta >= 0x80 {
+                out.append(UInt8(delta & 0x7F) | 0x80)
+                delta >>= 7
+            }
+            out.append(UInt8(delta))
+        }
+        return out.count > 1 ? out : nil
+    }
+
     func testDamagedOrMissingCheckpointsDecodeToNone() {
         XCTAssertEqual(BodyCheckpoints.decode(nil), [])
         XCTAssertEqual(BodyCheckpoints.decode(Data()), [])
@@ -83,14 +132,15 @@ final class BodyCheckpointsTests: XCTestCase {
         XCTAssertEqual(BodyCheckpoints.decode(Data([interval, 0x85])), [])  // a cut varint
         XCTAssertEqual(BodyCheckpoints.decode(Data([interval, 0x05, 0x81, 0x01])), [5, 134])
         XCTAssertEqual(BodyCheckpoints.decode(Data([interval + 1, 0x05, 0x81, 0x01])), [], "another interval")
-        XCTAssertNil(BodyCheckpoints.encode(wordStarts: Array(0..<BodyCheckpoints.interval)))
+        XCTAssertNil(Self.checkpoints(wordStarts: Array(0..<BodyCheckpoints.interval)))
         let every = BodyCheckpoints.interval
-        XCTAssertEqual(BodyCheckpoints.decode(BodyCheckpoints.encode(wordStarts: (0..<1_000).map { $0 * 300 })),
+        XCTAssertEqual(BodyCheckpoints.decode(Self.checkpoints(wordStarts: (0..<1_000).map { $0 * 300 })),
                        (1...((SnippetBuilder.maximumDepth - 1) / every)).map { $0 * every * 300 })
     }
 
-    /// Deep matches in long bodies, searched with the checkpoints, without
-    /// them (the rows deleted), and on a file from before the table.
+    /// Deep matches in long bodies, searched with maps of their words, with
+    /// earlier versions' checkpoints instead, without either (the rows
+    /// deleted), and on a file from before the table.
     func testSnippetsAreTheSameWithAndWithoutCheckpoints() throws {
         let markers = ["hippopotame", "zeppelin", "Tombouctou", "l’aéroglisseur", "marsupiaux"]
         var documents: [(id: String, title: String, lead: String, body: String)] = []
@@ -107,25 +157,37 @@ final class BodyCheckpointsTests: XCTestCase {
         }
         let stored = try fixture.index.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM body_checkpoints") }
         XCTAssertEqual(stored, 40)
-        let withCheckpoints = try snippets(fixture.index)
-        XCTAssertGreaterThan(withCheckpoints.count, 40)
+        let withMaps = try snippets(fixture.index)
+        XCTAssertGreaterThan(withMaps.count, 40)
         for marker in ["hippopotame", "zeppelin", "Tombouctou", "aéroglisseur", "marsupiaux"] {
-            XCTAssertTrue(withCheckpoints.contains { $0.contains("[\(marker)]") }, marker)
+            XCTAssertTrue(withMaps.contains { $0.contains("[\(marker)]") }, marker)
         }
 
+        let analyzer = FrenchAnalyzer()
+        try fixture.index.write { writer in
+            for document in documents {
+                try writer.db.execute(
+                    sql: "UPDATE body_checkpoints SET offsets = ? WHERE rowid = (SELECT rowid FROM documents WHERE id = ?)",
+                    arguments: [Self.checkpoints(wordStarts: ranges(document.body, analyzer: analyzer).map(\.lowerBound)),
+                                document.id])
+            }
+        }
+        XCTAssertEqual(try fixture.index.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM body_checkpoints WHERE hex(substr(offsets, 1, 1)) = '20'") }, 40)
+        XCTAssertEqual(try snippets(fixture.index), withMaps)
+
         try fixture.index.write { try $0.db.execute(sql: "DELETE FROM body_checkpoints") }
-        XCTAssertEqual(try snippets(fixture.index), withCheckpoints)
+        XCTAssertEqual(try snippets(fixture.index), withMaps)
 
         try fixture.index.write { try $0.db.execute(sql: "DROP TABLE body_checkpoints") }
         try fixture.index.close()
         let before = try SearchIndex.open(fixture.location, readOnly: true)
         XCTAssertFalse(before.hasBodyCheckpoints)
-        XCTAssertEqual(try snippets(before), withCheckpoints)
+        XCTAssertEqual(try snippets(before), withMaps)
         try before.close()
         // Opened for writing, an older file gets the table.
         let writable = try SearchIndex.open(fixture.location)
         XCTAssertTrue(writable.hasBodyCheckpoints)
-        XCTAssertEqual(try snippets(writable), withCheckpoints)
+        XCTAssertEqual(try snippets(writable), withMaps)
         try writable.close()
     }
 
@@ -137,9 +199,16 @@ final class BodyCheckpointsTests: XCTestCase {
         XCTAssertEqual(expected.count, 1)
         XCTAssertTrue(expected[0].contains("[hippopotame]"))
         // Every checkpoint moved one byte: no word starts there.
-        let moved = BodyCheckpoints.encode(wordStarts: ranges(body, analyzer: FrenchAnalyzer()).map { $0.lowerBound + 1 })
+        let moved = Self.checkpoints(wordStarts: ranges(body, analyzer: FrenchAnalyzer()).map { $0.lowerBound + 1 })
         try fixture.index.write {
             try $0.db.execute(sql: "UPDATE body_checkpoints SET offsets = ?", arguments: [moved])
+        }
+        XCTAssertEqual(try fixture.index.search("hippopotame").hits.map { $0.snippet.rendered() }, expected)
+        // A map reaching past the end of the body (a damaged row) is not used either.
+        let words = ranges(body, analyzer: FrenchAnalyzer())
+        let past = BodyCheckpoints.encode(words: words.map { ($0.lowerBound + body.utf8.count)..<($0.upperBound + body.utf8.count) })
+        try fixture.index.write {
+            try $0.db.execute(sql: "UPDATE body_checkpoints SET offsets = ?", arguments: [past])
         }
         XCTAssertEqual(try fixture.index.search("hippopotame").hits.map { $0.snippet.rendered() }, expected)
     }
@@ -165,8 +234,8 @@ final class BodyCheckpointsTests: XCTestCase {
         _ = try fixture.index.write { try $0.upsert(IndexFixture.document("a.txt", "Titre", "Chapeau.", second)) }
         XCTAssertEqual(try stored("a.txt"), expected(second))
         XCTAssertNotEqual(expected(first), expected(second))
-        // Now too short to need any.
-        _ = try fixture.index.write { try $0.upsert(IndexFixture.document("a.txt", "Titre", "Chapeau.", "Un court texte.")) }
+        // Now without an indexed word: no row.
+        _ = try fixture.index.write { try $0.upsert(IndexFixture.document("a.txt", "Titre", "Chapeau.", "Et de la… !")) }
         XCTAssertNil(try stored("a.txt"))
         _ = try fixture.index.write { try $0.upsert(IndexFixture.document("a.txt", "Titre", "Chapeau.", first)) }
         _ = try fixture.index.write { try $0.remove(id: "a.txt") }
