@@ -64,10 +64,10 @@ public struct Snippet: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A document body that a snippet reads only as far as it needs: the
-/// daemon reads it through an SQLite blob handle, a prefix at a time. Hits'
-/// bodies averaged 11 KB on the development set, a third of a query's time
-/// to load whole, and a snippet rarely goes past their first few hundred words.
+/// A document body that a snippet reads only as far as it needs: searches
+/// read it through an SQLite blob handle, a prefix at a time. Hits' bodies
+/// averaged 11 KB on the development set (up to 104 KB), and a snippet cut
+/// with a map of the body's words needs the bytes up to its window only.
 protocol BodyPrefix {
     /// Its length in bytes.
     var count: Int { get }
