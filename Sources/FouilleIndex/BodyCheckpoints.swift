@@ -66,32 +66,33 @@ enum BodyCheckpoints {
     /// nil when `data` is not a map or is damaged.
     static func words(_ data: Data, first count: Int) -> [Range<Int>]? {
         guard data.first == wordsFormat else { return nil }
-        var words: [Range<Int>] = []
-        words.reserveCapacity(min(count, mappedWords))
-        var previous = 0
-        var fields = (0, 0), field = 0
-        var value = 0, shift = 0
-        for byte in data.dropFirst() {
-            guard words.count < count else { break }
-            guard shift < 56 else { return nil }
-            value |= Int(byte & 0x7F) << shift
-            if byte & 0x80 != 0 {
-                shift += 7
-                continue
+        return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [Range<Int>]? in
+            var words: [Range<Int>] = []
+            words.reserveCapacity(min(count, mappedWords))
+            var i = 1, previous = 0
+            /// The LEB128 number at `i`; nil when cut or too long.
+            func varint() -> Int? {
+                var value = 0, shift = 0
+                while i < raw.count, shift < 56 {
+                    let byte = raw[i]
+                    i += 1
+                    value |= Int(byte & 0x7F) << shift
+                    if byte & 0x80 == 0 { return value }
+                    shift += 7
+                }
+                return nil
             }
-            if field == 0 {
-                fields.0 = value
-                field = 1
-            } else {
-                fields.1 = value
-                field = 0
-                let start = previous + fields.0
-                previous = start + fields.1
+            while words.count < count, i < raw.count {
+                // Bodies are at most a few MB: larger numbers are damage,
+                // and adding them up could overflow.
+                guard let gap = varint(), let length = varint(), gap <= Int(Int32.max), length <= Int(Int32.max)
+                else { return nil }
+                let start = previous + gap
+                previous = start + length
                 words.append(start..<previous)
             }
-            (value, shift) = (0, 0)
+            return words
         }
-        return shift == 0 && field == 0 ? words : nil
     }
 
     private static func appendVarint(_ value: Int, to out: inout Data) {
@@ -116,6 +117,7 @@ enum BodyCheckpoints {
                 shift += 7
                 continue
             }
+            guard value <= Int(Int32.max) else { return [] }  // damage; a sum could overflow
             previous += value
             offsets.append(previous)
             (value, shift) = (0, 0)

@@ -104,6 +104,10 @@ final class BodyCheckpointsTests: XCTestCase {
         XCTAssertNil(BodyCheckpoints.encode(words: [4..<6, 5..<8]), "overlapping words are not mapped")
         XCTAssertNil(BodyCheckpoints.encode(words: []))
         XCTAssertEqual(BodyCheckpoints.decode(map), [], "a map is no checkpoints")
+        // Huge numbers (damage) are refused, not added up until they overflow.
+        let huge = [UInt8](repeating: 0xFF, count: 7) + [0x7F]
+        XCTAssertNil(BodyCheckpoints.words(Data([BodyCheckpoints.wordsFormat] + (0..<200).flatMap { _ in huge }), first: 100))
+        XCTAssertEqual(BodyCheckpoints.decode(Data([UInt8(BodyCheckpoints.interval)] + (0..<200).flatMap { _ in huge })), [])
     }
 
     /// Checkpoints as earlier versions wrote them: the start of every
