@@ -29,9 +29,9 @@ final class PreAnalysis: @unchecked Sendable {
 
     private let lock = NSLock()
     private var entries: [Key: Tokens] = [:]
-    /// Each text's ``BodyCheckpoints``, from the same analysis, for the
+    /// Each text's ``BodyWords``, from the same analysis, for the
     /// writer (which stores them for bodies); nil when it has no word.
-    private var checkpoints: [Key: Data?] = [:]
+    private var bodyWords: [Key: Data?] = [:]
 
     static func key(_ bytes: UnsafeBufferPointer<UInt8>) -> Key {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -59,11 +59,11 @@ final class PreAnalysis: @unchecked Sendable {
             }
             tokens.newWords = words.list
             let key = Self.key(bytes)
-            let found = BodyCheckpoints.encode(
+            let found = BodyWords.encode(
                 words: zip(tokens.starts, tokens.ends).lazy.map { Int($0.0)..<Int($0.1) })
             lock.lock()
             entries[key] = tokens
-            checkpoints[key] = .some(found)
+            bodyWords[key] = .some(found)
             lock.unlock()
             return key
         }
@@ -77,20 +77,20 @@ final class PreAnalysis: @unchecked Sendable {
         return entries.removeValue(forKey: Self.key(bytes))
     }
 
-    /// The checkpoints stored for these bytes (nil inside: no word),
+    /// The map of words stored for these bytes (nil inside: no word),
     /// removed from the store; nil when none were stored.
-    func takeCheckpoints(_ bytes: UnsafeBufferPointer<UInt8>) -> Data?? {
+    func takeBodyWords(_ bytes: UnsafeBufferPointer<UInt8>) -> Data?? {
         lock.lock()
         defer { lock.unlock() }
-        guard !checkpoints.isEmpty else { return nil }
-        return checkpoints.removeValue(forKey: Self.key(bytes))
+        guard !bodyWords.isEmpty else { return nil }
+        return bodyWords.removeValue(forKey: Self.key(bytes))
     }
 
     func release(_ keys: [Key]) {
         lock.lock()
         for key in keys {
             entries.removeValue(forKey: key)
-            checkpoints.removeValue(forKey: key)
+            bodyWords.removeValue(forKey: key)
         }
         lock.unlock()
     }

@@ -14,7 +14,7 @@ import GRDB
 /// - `sources`: the folders ingested into this index, for rebuilds.
 /// - `words`: the words of the documents, folded, for typo correction (see ``Lexicon``).
 /// - `body_checkpoints`: where every 32nd indexed word of a body starts, for
-///   snippets (see ``BodyCheckpoints``).
+///   snippets (see ``BodyWords``).
 /// The analysis an index is built with.
 public enum TextTokenizer: String, Sendable {
     /// Fouille's French analysis (the default, and what the query parser expects).
@@ -55,7 +55,7 @@ enum Schema {
             CREATE TABLE sources(path TEXT PRIMARY KEY, added_at REAL NOT NULL);
             """)
         try Lexicon.create(db)
-        try BodyCheckpoints.create(db)
+        try BodyWords.create(db)
         try db.execute(
             sql: "INSERT INTO meta(key, value) VALUES ('generation', ?), ('created_at', ?)",
             arguments: [String(generation), String(Date().timeIntervalSince1970)])

@@ -29,7 +29,7 @@ public final class SearchIndex: Sendable {
     /// The index analyses French (not a plain baseline table of a benchmark).
     let analysesFrench: Bool
     /// The file has `body_checkpoints` (files from before it have not, when opened read-only).
-    let hasBodyCheckpoints: Bool
+    let hasBodyWords: Bool
     /// Holds the first commit until a whole-file check has passed.
     let commitGate = CommitGate()
 
@@ -38,7 +38,7 @@ public final class SearchIndex: Sendable {
         self.generation = generation
         self.pool = pool
         self.queryParsers = QueryParserPool()
-        (analysesFrench, hasBodyCheckpoints) = try pool.read { db in
+        (analysesFrench, hasBodyWords) = try pool.read { db in
             (try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'documents_fts'")?
                 .contains("tokenize='french'") ?? false,
              try db.tableExists("body_checkpoints"))
@@ -97,7 +97,7 @@ public final class SearchIndex: Sendable {
                 if !words || !checkpoints {
                     try pool.write { db in
                         if !words { try Lexicon.create(db) }
-                        try BodyCheckpoints.create(db)
+                        try BodyWords.create(db)
                     }
                 }
             }
@@ -434,7 +434,7 @@ public final class SearchIndex: Sendable {
 /// Changes to an index inside one transaction (see ``SearchIndex/write(_:)``).
 public struct IndexWriter {
     let db: Database
-    /// For the body checkpoints of documents ingest did not analyse ahead; nil: none are written.
+    /// For the maps of body words (``BodyWords``) of documents ingest did not analyse ahead; nil: none are written.
     let analyzers: QueryParserPool?
 
     public enum Outcome: Sendable, Equatable {
@@ -466,7 +466,7 @@ public struct IndexWriter {
                     """,
                 arguments: arguments + [rowid])
             try addToFullText(rowid: rowid, document)
-            try storeCheckpoints(rowid: rowid, document)
+            try storeBodyWords(rowid: rowid, document)
             return .updated
         }
         try db.execute(
@@ -477,22 +477,22 @@ public struct IndexWriter {
             arguments: arguments)
         let rowid = db.lastInsertedRowID
         try addToFullText(rowid: rowid, document)
-        try storeCheckpoints(rowid: rowid, document)
+        try storeBodyWords(rowid: rowid, document)
         return .added
     }
 
-    /// The body's checkpoints (see ``BodyCheckpoints``): from ingest's
+    /// The map of the body's words (see ``BodyWords``): from ingest's
     /// analysis ahead when it kept them, else found now.
-    private func storeCheckpoints(rowid: Int64, _ document: Document) throws {
+    private func storeBodyWords(rowid: Int64, _ document: Document) throws {
         guard let analyzers else { return }
         var body = document.body
-        let checkpoints = body.withUTF8 { bytes in
-            PreAnalysis.shared.takeCheckpoints(bytes)
-                ?? analyzers.withParser { BodyCheckpoints.encode(body: bytes, analyzer: $0.analyzer) }
+        let words = body.withUTF8 { bytes in
+            PreAnalysis.shared.takeBodyWords(bytes)
+                ?? analyzers.withParser { BodyWords.encode(body: bytes, analyzer: $0.analyzer) }
         }
-        if let checkpoints {
+        if let words {
             try db.execute(
-                sql: "INSERT OR REPLACE INTO body_checkpoints(rowid, offsets) VALUES (?, ?)", arguments: [rowid, checkpoints])
+                sql: "INSERT OR REPLACE INTO body_checkpoints(rowid, offsets) VALUES (?, ?)", arguments: [rowid, words])
         } else {
             try db.execute(sql: "DELETE FROM body_checkpoints WHERE rowid = ?", arguments: [rowid])
         }

@@ -104,10 +104,10 @@ extension SearchIndex {
             SnippetBuilder(
                 phraseClauses: tiers.phrases.map(\.clause), phraseLengths: tiers.phrases.map(\.length), analyzer: $0)
         }
-        let checkpointsColumn = hasBodyCheckpoints
+        let bodyWordsColumn = hasBodyWords
             ? "(SELECT offsets FROM body_checkpoints WHERE rowid = documents.rowid)" : "NULL"
         let documents = try db.cachedStatement(
-            sql: "SELECT id, title, lead, \(checkpointsColumn) FROM documents WHERE rowid = ?")
+            sql: "SELECT id, title, lead, \(bodyWordsColumn) FROM documents WHERE rowid = ?")
         let bodies = BodyBlob(db)
         defer { bodies.close() }
         for row in rows {

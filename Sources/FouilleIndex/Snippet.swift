@@ -142,7 +142,7 @@ struct SnippetBuilder {
     ///
     /// The title and lead are the bytes SQLite holds, borrowed; the body is
     /// read only as far as the snippet needs (see ``BodyPrefix``).
-    /// `bodyWords`: the body's row of ``BodyCheckpoints``, if any.
+    /// `bodyWords`: the body's row of ``BodyWords``, if any.
     func snippet<Body: BodyPrefix>(
         title: UnsafeBufferPointer<UInt8>, lead: UnsafeBufferPointer<UInt8>, body: Body,
         positions: [Position], bodyWords: Data? = nil
@@ -175,12 +175,12 @@ struct SnippetBuilder {
     private func renderBody<Body: BodyPrefix>(
         _ body: Body, window: Range<Int>, matches: [Position], words stored: Data?
     ) throws -> Snippet {
-        if let stored, let words = BodyCheckpoints.words(stored, first: window.upperBound + 1) {
+        if let stored, let words = BodyWords.words(stored, first: window.upperBound + 1) {
             // The word after the window, when the map holds it, proves there
             // is text after the window; else the map ended with the body's
             // words (the window's end or beyond), unless it is full.
             let next = words.count > window.upperBound ? words[window.upperBound].lowerBound : nil
-            if next != nil || words.count < BodyCheckpoints.mappedWords {
+            if next != nil || words.count < BodyWords.mappedWords {
                 let ranges = Array(words[min(window.lowerBound, words.count)..<min(window.upperBound, words.count)])
                 let rendered = try body.withPrefix(next.map { $0 + 1 } ?? body.count) { prefix -> Snippet? in
                     guard (ranges.last?.upperBound ?? 0) <= prefix.count, next.map({ $0 < prefix.count }) ?? true else {
@@ -192,7 +192,7 @@ struct SnippetBuilder {
             }
         }
         return try body.withPrefix(body.count) {
-            render($0, window: window, matches: matches, checkpoints: BodyCheckpoints.decode(stored))
+            render($0, window: window, matches: matches, checkpoints: BodyWords.checkpoints(stored))
         }
     }
 
@@ -287,12 +287,12 @@ struct SnippetBuilder {
     }
 
     /// The byte ranges of the window's words, analysed from the last
-    /// checkpoint at or before the window (see ``BodyCheckpoints``), else
+    /// checkpoint at or before the window (see ``BodyWords``), else
     /// from the start of the text.
     private func wordRanges(_ utf8: UnsafeBufferPointer<UInt8>, window: Range<Int>, checkpoints: [Int]) -> [Range<Int>] {
-        let passed = min(window.lowerBound / BodyCheckpoints.interval, checkpoints.count)
+        let passed = min(window.lowerBound / BodyWords.interval, checkpoints.count)
         if passed > 0, checkpoints[passed - 1] < utf8.count,
-           let ranges = wordRanges(utf8, from: checkpoints[passed - 1], word: passed * BodyCheckpoints.interval, window: window)
+           let ranges = wordRanges(utf8, from: checkpoints[passed - 1], word: passed * BodyWords.interval, window: window)
         {
             return ranges
         }

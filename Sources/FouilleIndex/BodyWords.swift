@@ -10,7 +10,8 @@ import GRDB
 /// counted). Analysing a body up to and through a window was a fifth of a
 /// query's time, with the checkpoints below; more through the daemon.
 ///
-/// Stored in `body_checkpoints` (document rowid → blob), written by ingest
+/// Stored in `body_checkpoints` (named for the earlier format; document
+/// rowid → blob), written by ingest
 /// with the document from the analysis it made anyway. Two formats, told
 /// apart by their first byte:
 /// - ``wordsFormat`` (0), written now: each of the first ``mappedWords``
@@ -23,7 +24,7 @@ import GRDB
 ///
 /// A body without a row (ingested before the table existed, or with no
 /// word) is analysed from its start.
-enum BodyCheckpoints {
+enum BodyWords {
     /// The first byte of a map of every word.
     static let wordsFormat: UInt8 = 0
     /// Words mapped: every window a snippet shows lies within them.
@@ -106,7 +107,7 @@ enum BodyCheckpoints {
 
     /// The byte offsets of words `interval`, `2 × interval`, …; empty for
     /// nil or a damaged blob (the body is then analysed from its start).
-    static func decode(_ data: Data?) -> [Int] {
+    static func checkpoints(_ data: Data?) -> [Int] {
         guard let data, data.first == UInt8(interval) else { return [] }
         var offsets: [Int] = []
         var value = 0, shift = 0, previous = 0

@@ -7,7 +7,7 @@ import XCTest
 
 /// Snippets cut from the checkpoint before their window must be the ones
 /// cut by analysing the body from its start.
-final class BodyCheckpointsTests: XCTestCase {
+final class BodyWordsTests: XCTestCase {
     /// A long body of French sentences (elisions, compounds, numbers,
     /// punctuation, stop words), with `marker` as word `markerAt` or so.
     static func body(seed: UInt64, words: Int, marker: String? = nil, markerAt: Int = 0) -> String {
@@ -52,10 +52,10 @@ final class BodyCheckpointsTests: XCTestCase {
                 text = words.joined(separator: " ")
             }
             let all = ranges(text, analyzer: analyzer)
-            let offsets = BodyCheckpoints.decode(Self.checkpoints(wordStarts: all.map(\.lowerBound)))
-            XCTAssertEqual(offsets.count, (min(all.count, SnippetBuilder.maximumDepth) - 1) / BodyCheckpoints.interval)
+            let offsets = BodyWords.checkpoints(Self.checkpoints(wordStarts: all.map(\.lowerBound)))
+            XCTAssertEqual(offsets.count, (min(all.count, SnippetBuilder.maximumDepth) - 1) / BodyWords.interval)
             for (k, offset) in offsets.enumerated() {
-                let first = (k + 1) * BodyCheckpoints.interval
+                let first = (k + 1) * BodyWords.interval
                 XCTAssertEqual(offset, all[first].lowerBound)
                 let restarted = ranges(text, from: offset, analyzer: analyzer)
                 XCTAssertEqual(Array(restarted.prefix(60)), Array(all[first...].prefix(60)), "seed \(seed), checkpoint \(k)")
@@ -79,11 +79,11 @@ final class BodyCheckpointsTests: XCTestCase {
             }
             let all = ranges(text, analyzer: analyzer)
             var copy = text
-            let stored = try XCTUnwrap(copy.withUTF8 { BodyCheckpoints.encode(body: $0, analyzer: analyzer) })
-            let mapped = try XCTUnwrap(BodyCheckpoints.words(stored, first: .max))
-            XCTAssertEqual(mapped, Array(all.prefix(BodyCheckpoints.mappedWords)), "seed \(seed)")
-            XCTAssertEqual(BodyCheckpoints.words(stored, first: 20), Array(all.prefix(20)))
-            if all.count > 100 { XCTAssertLessThan(stored.count, 4 * BodyCheckpoints.mappedWords) }
+            let stored = try XCTUnwrap(copy.withUTF8 { BodyWords.encode(body: $0, analyzer: analyzer) })
+            let mapped = try XCTUnwrap(BodyWords.words(stored, first: .max))
+            XCTAssertEqual(mapped, Array(all.prefix(BodyWords.mappedWords)), "seed \(seed)")
+            XCTAssertEqual(BodyWords.words(stored, first: 20), Array(all.prefix(20)))
+            if all.count > 100 { XCTAssertLessThan(stored.count, 4 * BodyWords.mappedWords) }
             var tokens: [Range<Int>] = []
             copy.withUTF8 { bytes in
                 _ = analyzer.analyze(bytes, mode: .document) { token in
@@ -91,33 +91,33 @@ final class BodyCheckpointsTests: XCTestCase {
                     return true
                 }
             }
-            XCTAssertEqual(BodyCheckpoints.encode(words: tokens), stored, "seed \(seed)")
+            XCTAssertEqual(BodyWords.encode(words: tokens), stored, "seed \(seed)")
         }
     }
 
     func testDamagedOrMissingMapsDecodeToNone() {
-        let map = BodyCheckpoints.encode(words: [0..<3, 4..<200, 201..<205])!
-        XCTAssertEqual(BodyCheckpoints.words(map, first: 10), [0..<3, 4..<200, 201..<205])
-        XCTAssertNil(BodyCheckpoints.words(map.dropLast(), first: 10), "a cut pair")
-        XCTAssertNil(BodyCheckpoints.words(Data([BodyCheckpoints.wordsFormat, 0x05, 0x85]), first: 10), "a cut varint")
-        XCTAssertNil(BodyCheckpoints.words(Self.checkpoints(wordStarts: Array(0..<100))!, first: 10), "checkpoints")
-        XCTAssertNil(BodyCheckpoints.encode(words: [4..<6, 5..<8]), "overlapping words are not mapped")
-        XCTAssertNil(BodyCheckpoints.encode(words: []))
-        XCTAssertEqual(BodyCheckpoints.decode(map), [], "a map is no checkpoints")
+        let map = BodyWords.encode(words: [0..<3, 4..<200, 201..<205])!
+        XCTAssertEqual(BodyWords.words(map, first: 10), [0..<3, 4..<200, 201..<205])
+        XCTAssertNil(BodyWords.words(map.dropLast(), first: 10), "a cut pair")
+        XCTAssertNil(BodyWords.words(Data([BodyWords.wordsFormat, 0x05, 0x85]), first: 10), "a cut varint")
+        XCTAssertNil(BodyWords.words(Self.checkpoints(wordStarts: Array(0..<100))!, first: 10), "checkpoints")
+        XCTAssertNil(BodyWords.encode(words: [4..<6, 5..<8]), "overlapping words are not mapped")
+        XCTAssertNil(BodyWords.encode(words: []))
+        XCTAssertEqual(BodyWords.checkpoints(map), [], "a map is no checkpoints")
         // Huge numbers (damage) are refused, not added up until they overflow.
         let huge = [UInt8](repeating: 0xFF, count: 7) + [0x7F]
-        XCTAssertNil(BodyCheckpoints.words(Data([BodyCheckpoints.wordsFormat] + (0..<200).flatMap { _ in huge }), first: 100))
-        XCTAssertEqual(BodyCheckpoints.decode(Data([UInt8(BodyCheckpoints.interval)] + (0..<200).flatMap { _ in huge })), [])
+        XCTAssertNil(BodyWords.words(Data([BodyWords.wordsFormat] + (0..<200).flatMap { _ in huge }), first: 100))
+        XCTAssertEqual(BodyWords.checkpoints(Data([UInt8(BodyWords.interval)] + (0..<200).flatMap { _ in huge })), [])
     }
 
     /// Checkpoints as earlier versions wrote them: the start of every
-    /// ``BodyCheckpoints/interval``-th word below the maximum depth.
+    /// ``BodyWords/interval``-th word below the maximum depth.
     static func checkpoints(wordStarts: [Int]) -> Data? {
-        var out = Data([UInt8(BodyCheckpoints.interval)])
+        var out = Data([UInt8(BodyWords.interval)])
         var previous = 0
         for (index, start) in wordStarts.enumerated() {
             guard index < SnippetBuilder.maximumDepth else { break }
-            guard index > 0, index % BodyCheckpoints.interval == 0 else { continue }
+            guard index > 0, index % BodyWords.interval == 0 else { continue }
             var delta = UInt(start - previous)
             previous = start
             while delta >= 0x80 {
@@ -130,15 +130,15 @@ final class BodyCheckpointsTests: XCTestCase {
     }
 
     func testDamagedOrMissingCheckpointsDecodeToNone() {
-        XCTAssertEqual(BodyCheckpoints.decode(nil), [])
-        XCTAssertEqual(BodyCheckpoints.decode(Data()), [])
-        let interval = UInt8(BodyCheckpoints.interval)
-        XCTAssertEqual(BodyCheckpoints.decode(Data([interval, 0x85])), [])  // a cut varint
-        XCTAssertEqual(BodyCheckpoints.decode(Data([interval, 0x05, 0x81, 0x01])), [5, 134])
-        XCTAssertEqual(BodyCheckpoints.decode(Data([interval + 1, 0x05, 0x81, 0x01])), [], "another interval")
-        XCTAssertNil(Self.checkpoints(wordStarts: Array(0..<BodyCheckpoints.interval)))
-        let every = BodyCheckpoints.interval
-        XCTAssertEqual(BodyCheckpoints.decode(Self.checkpoints(wordStarts: (0..<1_000).map { $0 * 300 })),
+        XCTAssertEqual(BodyWords.checkpoints(nil), [])
+        XCTAssertEqual(BodyWords.checkpoints(Data()), [])
+        let interval = UInt8(BodyWords.interval)
+        XCTAssertEqual(BodyWords.checkpoints(Data([interval, 0x85])), [])  // a cut varint
+        XCTAssertEqual(BodyWords.checkpoints(Data([interval, 0x05, 0x81, 0x01])), [5, 134])
+        XCTAssertEqual(BodyWords.checkpoints(Data([interval + 1, 0x05, 0x81, 0x01])), [], "another interval")
+        XCTAssertNil(Self.checkpoints(wordStarts: Array(0..<BodyWords.interval)))
+        let every = BodyWords.interval
+        XCTAssertEqual(BodyWords.checkpoints(Self.checkpoints(wordStarts: (0..<1_000).map { $0 * 300 })),
                        (1...((SnippetBuilder.maximumDepth - 1) / every)).map { $0 * every * 300 })
     }
 
@@ -185,12 +185,12 @@ final class BodyCheckpointsTests: XCTestCase {
         try fixture.index.write { try $0.db.execute(sql: "DROP TABLE body_checkpoints") }
         try fixture.index.close()
         let before = try SearchIndex.open(fixture.location, readOnly: true)
-        XCTAssertFalse(before.hasBodyCheckpoints)
+        XCTAssertFalse(before.hasBodyWords)
         XCTAssertEqual(try snippets(before), withMaps)
         try before.close()
         // Opened for writing, an older file gets the table.
         let writable = try SearchIndex.open(fixture.location)
-        XCTAssertTrue(writable.hasBodyCheckpoints)
+        XCTAssertTrue(writable.hasBodyWords)
         XCTAssertEqual(try snippets(writable), withMaps)
         try writable.close()
     }
@@ -210,7 +210,7 @@ final class BodyCheckpointsTests: XCTestCase {
         XCTAssertEqual(try fixture.index.search("hippopotame").hits.map { $0.snippet.rendered() }, expected)
         // A map reaching past the end of the body (a damaged row) is not used either.
         let words = ranges(body, analyzer: FrenchAnalyzer())
-        let past = BodyCheckpoints.encode(words: words.map { ($0.lowerBound + body.utf8.count)..<($0.upperBound + body.utf8.count) })
+        let past = BodyWords.encode(words: words.map { ($0.lowerBound + body.utf8.count)..<($0.upperBound + body.utf8.count) })
         try fixture.index.write {
             try $0.db.execute(sql: "UPDATE body_checkpoints SET offsets = ?", arguments: [past])
         }
@@ -229,7 +229,7 @@ final class BodyCheckpointsTests: XCTestCase {
         }
         func expected(_ body: String) -> Data? {
             var body = body
-            return body.withUTF8 { BodyCheckpoints.encode(body: $0, analyzer: analyzer) }
+            return body.withUTF8 { BodyWords.encode(body: $0, analyzer: analyzer) }
         }
         let first = Self.body(seed: 1, words: 500), second = Self.body(seed: 2, words: 700)
         _ = try fixture.index.write { try $0.upsert(IndexFixture.document("a.txt", "Titre", "Chapeau.", first)) }
