@@ -40,7 +40,11 @@ enum BodyWords {
     /// when it has none, or when they are not in order (never stored: the
     /// body is then analysed).
     static func encode<Words: Sequence<Range<Int>>>(words: Words) -> Data? {
-        var out = Data([wordsFormat])
+        // Bytes first, one Data at the end: appending to a Data byte by
+        // byte took 5% of an ingest's CPU samples (on the analysing
+        // threads; no change in MB/s measured either way).
+        var out: [UInt8] = [wordsFormat]
+        out.reserveCapacity(2 * mappedWords + 8)
         var previous = 0, count = 0
         for word in words {
             guard count < mappedWords else { break }
@@ -50,7 +54,7 @@ enum BodyWords {
             previous = word.upperBound
             count += 1
         }
-        return count > 0 ? out : nil
+        return count > 0 ? Data(out) : nil
     }
 
     /// The map of `body`, found by analysing it (when ingest has not).
@@ -96,7 +100,7 @@ enum BodyWords {
         }
     }
 
-    private static func appendVarint(_ value: Int, to out: inout Data) {
+    private static func appendVarint(_ value: Int, to out: inout [UInt8]) {
         var value = UInt(value)
         while value >= 0x80 {
             out.append(UInt8(value & 0x7F) | 0x80)

@@ -60,7 +60,7 @@ final class PreAnalysis: @unchecked Sendable {
             tokens.newWords = words.list
             let key = Self.key(bytes)
             let found = BodyWords.encode(
-                words: zip(tokens.starts, tokens.ends).lazy.map { Int($0.0)..<Int($0.1) })
+                words: tokens.starts.indices.lazy.map { Int(tokens.starts[$0])..<Int(tokens.ends[$0]) })
             lock.lock()
             entries[key] = tokens
             bodyWords[key] = .some(found)
