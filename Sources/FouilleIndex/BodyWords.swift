@@ -71,32 +71,43 @@ enum BodyWords {
     /// nil when `data` is not a map or is damaged.
     static func words(_ data: Data, first count: Int) -> [Range<Int>]? {
         guard data.first == wordsFormat else { return nil }
-        return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [Range<Int>]? in
-            var words: [Range<Int>] = []
-            words.reserveCapacity(min(count, mappedWords))
-            var i = 1, previous = 0
-            /// The LEB128 number at `i`; nil when cut or too long.
-            func varint() -> Int? {
-                var value = 0, shift = 0
-                while i < raw.count, shift < 56 {
-                    let byte = raw[i]
-                    i += 1
-                    value |= Int(byte & 0x7F) << shift
-                    if byte & 0x80 == 0 { return value }
+        var words: [Range<Int>] = []
+        words.reserveCapacity(min(count, mappedWords))
+        var previous = 0
+        var gap: Int?  // a word's first number, until its second comes
+        let intact = forEachNumber(in: data) { number in
+            guard words.count < count else { return false }
+            guard let start = gap.map({ previous + $0 }) else {
+                gap = number
+                return true
+            }
+            previous = start + number
+            words.append(start..<previous)
+            gap = nil
+            return words.count < count
+        }
+        return intact && gap == nil ? words : nil
+    }
+
+    /// Calls `each` with the LEB128 numbers after a blob's first byte until
+    /// it returns false; false when one is cut, too long, or over
+    /// `Int32.max`: bodies are at most a few MB, so such a number is damage,
+    /// and adding it up could overflow.
+    private static func forEachNumber(in data: Data, _ each: (Int) -> Bool) -> Bool {
+        data.withUnsafeBytes { raw in
+            var value = 0, shift = 0
+            for byte in raw.dropFirst() {
+                guard shift < 56 else { return false }
+                value |= Int(byte & 0x7F) << shift
+                if byte & 0x80 != 0 {
                     shift += 7
+                    continue
                 }
-                return nil
+                guard value <= Int(Int32.max) else { return false }
+                guard each(value) else { return true }
+                (value, shift) = (0, 0)
             }
-            while words.count < count, i < raw.count {
-                // Bodies are at most a few MB: larger numbers are damage,
-                // and adding them up could overflow.
-                guard let gap = varint(), let length = varint(), gap <= Int(Int32.max), length <= Int(Int32.max)
-                else { return nil }
-                let start = previous + gap
-                previous = start + length
-                words.append(start..<previous)
-            }
-            return words
+            return shift == 0
         }
     }
 
@@ -114,19 +125,12 @@ enum BodyWords {
     static func checkpoints(_ data: Data?) -> [Int] {
         guard let data, data.first == UInt8(interval) else { return [] }
         var offsets: [Int] = []
-        var value = 0, shift = 0, previous = 0
-        for byte in data.dropFirst() {
-            guard shift < 56 else { return [] }
-            value |= Int(byte & 0x7F) << shift
-            if byte & 0x80 != 0 {
-                shift += 7
-                continue
-            }
-            guard value <= Int(Int32.max) else { return [] }  // damage; a sum could overflow
-            previous += value
+        var previous = 0
+        let intact = forEachNumber(in: data) { delta in
+            previous += delta
             offsets.append(previous)
-            (value, shift) = (0, 0)
+            return true
         }
-        return shift == 0 ? offsets : []
+        return intact ? offsets : []
     }
 }

@@ -39,9 +39,10 @@ final class PreAnalysis: @unchecked Sendable {
         return Key(length: bytes.count, hash: hash)
     }
 
-    /// Analyses `text` now and keeps its tokens for the insert; returns the key to release it by.
+    /// Analyses `text` now and keeps its tokens for the insert, and for a
+    /// body (`isBody`) the map of its words; returns the key to release it by.
     @discardableResult
-    func store(_ text: String, analyzer: FrenchAnalyzer) -> Key? {
+    func store(_ text: String, isBody: Bool = false, analyzer: FrenchAnalyzer) -> Key? {
         guard !text.isEmpty else { return nil }
         var text = text
         return text.withUTF8 { bytes in
@@ -59,11 +60,12 @@ final class PreAnalysis: @unchecked Sendable {
             }
             tokens.newWords = words.list
             let key = Self.key(bytes)
-            let found = BodyWords.encode(
-                words: tokens.starts.indices.lazy.map { Int(tokens.starts[$0])..<Int(tokens.ends[$0]) })
+            let found = isBody
+                ? BodyWords.encode(words: tokens.starts.indices.lazy.map { Int(tokens.starts[$0])..<Int(tokens.ends[$0]) })
+                : nil
             lock.lock()
             entries[key] = tokens
-            bodyWords[key] = .some(found)
+            if isBody { bodyWords[key] = .some(found) }
             lock.unlock()
             return key
         }
@@ -112,8 +114,8 @@ extension SearchIndex {
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let mine = ingestAnalyzers.withParser { parser in
                 stride(from: worker, to: documents.count, by: workers).flatMap { i in
-                    [documents[i].title, documents[i].lead, documents[i].body].compactMap {
-                        PreAnalysis.shared.store($0, analyzer: parser.analyzer)
+                    [(documents[i].title, false), (documents[i].lead, false), (documents[i].body, true)].compactMap {
+                        PreAnalysis.shared.store($0.0, isBody: $0.1, analyzer: parser.analyzer)
                     }
                 }
             }

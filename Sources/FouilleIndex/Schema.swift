@@ -13,8 +13,8 @@ import GRDB
 /// - `meta`: key/value facts about the generation (number, build time).
 /// - `sources`: the folders ingested into this index, for rebuilds.
 /// - `words`: the words of the documents, folded, for typo correction (see ``Lexicon``).
-/// - `body_checkpoints`: where every 32nd indexed word of a body starts, for
-///   snippets (see ``BodyWords``).
+/// - `body_checkpoints`: where each body's indexed words are, for snippets
+///   (see ``BodyWords``).
 /// The analysis an index is built with.
 public enum TextTokenizer: String, Sendable {
     /// Fouille's French analysis (the default, and what the query parser expects).

@@ -494,12 +494,13 @@ final class ClauseCounts: @unchecked Sendable {
         return lock.withLock { byConnection[connection].flatMap(value) }
     }
 
+    /// Changes the connection's memory in place: a copy taken out and put
+    /// back would copy its dictionaries (up to ``capacity`` entries) on
+    /// every count not known yet.
     private func remember(_ db: Database, _ change: (inout Memory) -> Void) {
+        let connection = ObjectIdentifier(db)
         lock.withLock {
-            if var memory = byConnection[ObjectIdentifier(db)] {
-                change(&memory)
-                byConnection[ObjectIdentifier(db)] = memory
-            }
+            if byConnection[connection] != nil { change(&byConnection[connection]!) }
         }
     }
 }
