@@ -34,40 +34,44 @@ extension QueryPlan.Tiers {
 /// with `tier_rank()`'s arithmetic in the same order, so that ranks,
 /// scores and positions are the ones FTS5 gives to the last bit.
 ///
+/// A phrase not held yet is read on another thread, while the query that
+/// asked for it is ranked by FTS5: reading a common phrase's postings takes
+/// longer than ranking one query through FTS5 (up to 25 ms at 20 copies of
+/// the man pages, where read on the query path they made the p99).
+///
 /// What it holds belongs to one state of the index: FTS5's structure
 /// record, which every write to the full-text index changes, is compared on
-/// each query, and a change empties the cache. A query using a phrase found
-/// in more than ``maximumPhraseRows`` rows is ranked by FTS5 as before, and
-/// so are queries using phrases not held once ``budget`` is reached: the
-/// common words of a large index would cost more memory, and more time to
-/// read, than they save (at 20 copies of the man pages, emptying a full
-/// cache to make room had every query read its postings again: p50 24 ms).
+/// each query, and a change empties the cache. Phrases in more than
+/// ``maximumPhraseRows`` rows are not held, nor phrases not held yet once
+/// ``budget`` is reached: emptying a full cache to make room would have
+/// queries of different words read their postings again and again.
 final class PostingsCache: @unchecked Sendable {
-    /// One phrase's rows and instances, read-only once made.
+    /// One phrase's rows and instances, read-only once made, in arrays no
+    /// larger than their contents.
     final class Postings {
         let rowids: [Int64]
         /// Each row's length in tokens, for BM25.
         let lengths: [Int32]
         let starts: [Int32]
-        let columns: [Int32]
-        let offsets: [Int32]
+        /// Column and token offset, as `FouillePostings` packs them.
+        let instances: [UInt32]
         /// Each row's instances in the title, lead and body, three per row
-        /// (nil if one is in another column): BM25 needs no more.
-        let columnCounts: [Int32]?
+        /// (nil if one is in another column, or too many for 16 bits): BM25
+        /// needs no more.
+        let columnCounts: [UInt16]?
 
-        init(rowids: [Int64], lengths: [Int32], starts: [Int32], columns: [Int32], offsets: [Int32]) {
-            self.rowids = rowids
-            self.lengths = lengths
-            self.starts = starts
-            self.columns = columns
-            self.offsets = offsets
+        init(rowids: [Int64], lengths: [Int32], starts: [Int32], instances: [UInt32]) {
+            self.rowids = rowids.trimmed()
+            self.lengths = lengths.trimmed()
+            self.starts = starts.trimmed()
+            self.instances = instances.trimmed()
             let width = Int(FOUILLE_POSTING_COLUMNS)
-            var counts = [Int32](repeating: 0, count: rowids.count * width)
+            var counts = [UInt16](repeating: 0, count: rowids.count * width)
             var fits = true
             for row in rowids.indices {
                 for i in Int(starts[row])..<Int(starts[row + 1]) {
-                    let column = Int(columns[i])
-                    guard column >= 0, column < width else {
+                    let column = Int(instances[i] >> FOUILLE_POSTING_OFFSET_BITS)
+                    guard column < width, counts[row * width + column] < .max else {
                         fits = false
                         continue
                     }
@@ -75,6 +79,12 @@ final class PostingsCache: @unchecked Sendable {
                 }
             }
             columnCounts = fits ? counts : nil
+        }
+
+        /// What it costs in memory, about.
+        var bytes: Int {
+            rowids.count * 8 + lengths.count * 4 + starts.count * 4 + instances.count * 4 + (columnCounts?.count ?? 0) * 2
+                + 256
         }
     }
 
@@ -85,35 +95,59 @@ final class PostingsCache: @unchecked Sendable {
     }
 
     /// Phrases in more rows, or with more instances, are not held (see above).
-    var maximumPhraseRows = 2_000
-    var maximumPhraseInstances = 100_000
-    /// Instances held in all: about 60 MB (12 bytes per instance, and a
-    /// rowid, a length, a start and three counts per row). Once it is
-    /// reached, phrases not held yet are ranked by FTS5 until the index
-    /// changes: emptying the cache to make room would have queries of
-    /// different words read their postings again and again.
-    var budget = 4_000_000
+    var maximumPhraseRows = 100_000
+    var maximumPhraseInstances = 4_000_000
+    /// Bytes held in all, about. Once it is reached, phrases not held yet
+    /// are ranked by FTS5 until the index changes: emptying the cache to
+    /// make room would have queries of different words read their postings
+    /// again and again.
+    var budget = 160 << 20
     /// Off, every query is ranked by FTS5 (tests compare the two).
     var isEnabled = true
+    /// Where phrases are read from, on ``reads``' thread.
+    private let pool: DatabasePool
+    private let reads = DispatchQueue(label: "fouille.postings-reads", qos: .utility)
     private let lock = NSLock()
     private var structure: Data?
     private var postings: [String: Postings] = [:]
     private var tooLarge: Set<String> = []
-    /// Phrases asked for once, not read yet: a phrase is read when a second
-    /// query asks for it. Reading postings costs more than ranking through
-    /// FTS5 once (a first pass over the development queries, each new, took
-    /// p50 2.9 ms against 2.3–2.6 ranked by FTS5, p99 8.4–8.7 against 4.4–5.0).
-    private var seen: Set<String> = []
-    private var instances = 0
+    /// Phrases waiting to be read, or being read.
+    private var pending: Set<String> = []
+    private var heldBytes = 0
+    /// A phrase did not fit in the budget: no more are read.
+    private var isFull = false
     private var totals: Totals?
+    private var isStopped = false
 
-    /// Phrases held now, and phrases known too large to hold.
+    init(pool: DatabasePool) {
+        self.pool = pool
+    }
+
+    /// Phrases held now, their bytes, and phrases known too large to hold.
     var heldPhrases: Int { lock.withLock { postings.count } }
+    var bytes: Int { lock.withLock { heldBytes } }
     var phrasesTooLarge: Int { lock.withLock { tooLarge.count } }
 
+    /// Returns once the phrases asked for so far have been read.
+    func waitForReads() {
+        reads.sync {}
+    }
+
+    /// Holds reads back until ``resumeReads()`` (tests see what a query
+    /// does while a read waits).
+    func pauseReads() { reads.suspend() }
+    func resumeReads() { reads.resume() }
+
+    /// Reads no more phrases, and returns once a read under way is over:
+    /// before the connections close.
+    func stop() {
+        lock.withLock { isStopped = true }
+        reads.sync {}
+    }
+
     /// The page of rows `tiers.rows(…)` would give, ranked in memory; nil
-    /// when a phrase is in too many rows or the cache is full (FTS5 ranks
-    /// it then). `counts` says how many rows each phrase is in.
+    /// when a phrase is not held (FTS5 ranks it then). `counts` says how
+    /// many rows each phrase is in.
     func rank(
         _ tiers: QueryPlan.Tiers, limit: Int, offset: Int, ranking: Ranking, counts: ClauseCounts, _ db: Database
     ) throws -> [QueryPlan.Tiers.Row]? {
@@ -125,8 +159,8 @@ final class PostingsCache: @unchecked Sendable {
             let rows = phrase.documents > 0 ? phrase.documents : try counts.documents(matching: phrase.expression, db)
             if rows > maximumPhraseRows { return nil }
         }
-        let state = try SearchIndex.structure(db)
-        guard let (lists, totals) = try held(tiers.phrases.map(\.expression), state: state, db) else { return nil }
+        let state = try counts.state(db)
+        guard let (lists, totals) = held(tiers.phrases.map(\.expression), state: state) else { return nil }
 
         var rowids = [Int64](repeating: 0, count: keep)
         var ranks = [Double](repeating: 0, count: keep)
@@ -157,87 +191,94 @@ final class PostingsCache: @unchecked Sendable {
     }
 
     /// The postings of `expressions` and the totals, for the state `state`
-    /// this connection reads; nil when one phrase is too large to hold.
-    private func held(_ expressions: [String], state: Data?, _ db: Database) throws -> ([Postings], Totals)? {
+    /// the caller reads; nil when one is not held, after asking for those
+    /// that can be.
+    private func held(_ expressions: [String], state: Data?) -> ([Postings], Totals)? {
         lock.lock()
+        defer { lock.unlock() }
         if structure != state {
             structure = state
             postings = [:]
             tooLarge = []
-            seen = []
-            instances = 0
+            pending = []
+            heldBytes = 0
+            isFull = false
             totals = nil
         }
-        var lists: [Postings?] = expressions.map { postings[$0] }
-        let large = expressions.contains { tooLarge.contains($0) }
-        let full = instances >= budget
-        var known = totals
-        if large || (full && lists.contains { $0 == nil }) {
-            lock.unlock()
-            return nil
+        let lists = expressions.map { postings[$0] }
+        if let totals, lists.allSatisfy({ $0 != nil }) { return (lists.map { $0! }, totals) }
+        guard !isStopped, !expressions.contains(where: { tooLarge.contains($0) }) else { return nil }
+        for (i, expression) in expressions.enumerated() {
+            let wanted = lists[i] == nil ? !isFull : totals == nil && !lists[i]!.rowids.isEmpty
+            // A burst of new words waits for those asked for before.
+            guard wanted, pending.count < 10_000, !pending.contains(expression) else { continue }
+            pending.insert(expression)
+            reads.async { self.read(expression, state: state) }
         }
-        var firstTime = false
-        for (i, expression) in expressions.enumerated() where lists[i] == nil && !seen.contains(expression) {
-            if seen.count >= 100_000 { seen.removeAll() }  // the vocabulary of a lot of one-off queries
-            seen.insert(expression)
-            firstTime = true
+        return nil
+    }
+
+    /// Reads `expression`'s postings (and the totals, the first time), and
+    /// holds them if the index is still in the state `state` and there is room.
+    private func read(_ expression: String, state: Data?) {
+        defer { lock.withLock { _ = pending.remove(expression) } }
+        let (held, needsTotals, isCurrent) = lock.withLock {
+            (postings[expression], totals == nil, !isStopped && structure == state)
         }
-        lock.unlock()
-        if firstTime { return nil }
-        for (i, expression) in expressions.enumerated() where lists[i] == nil {
-            lists[i] = try Self.read(expression, maximumInstances: maximumPhraseInstances, db)
-            if lists[i] == nil {
-                lock.lock()
-                if structure == state { tooLarge.insert(expression) }
-                lock.unlock()
-                return nil
+        guard isCurrent, held == nil || needsTotals else { return }
+        _ = try? pool.read { db in
+            guard try SearchIndex.structure(db) == state else { return }
+            let list = try held ?? Self.read(expression, maximumInstances: maximumPhraseInstances, db)
+            let known = try needsTotals && list?.rowids.isEmpty == false ? Self.readTotals(expression, db) : nil
+            lock.withLock {
+                guard structure == state else { return }
+                if totals == nil { totals = known }
+                guard held == nil else { return }
+                guard let list else {
+                    tooLarge.insert(expression)
+                    return
+                }
+                guard postings[expression] == nil else { return }
+                guard heldBytes + list.bytes <= budget else {
+                    isFull = true
+                    return
+                }
+                postings[expression] = list
+                heldBytes += list.bytes
             }
         }
-        if known == nil {
-            guard let some = expressions.indices.first(where: { !lists[$0]!.rowids.isEmpty }),
-                  let read = try Self.readTotals(expressions[some], db)
-            else { return nil }
-            known = read
-        }
-        lock.lock()
-        if structure == state {
-            if totals == nil { totals = known }
-            for (i, expression) in expressions.enumerated() where postings[expression] == nil {
-                postings[expression] = lists[i]
-                instances += lists[i]!.columns.count
-            }
-        }
-        lock.unlock()
-        return (lists.map { $0! }, known!)
     }
 
     /// A phrase's postings, through FTS5; nil when too large to hold.
     private static func read(_ expression: String, maximumInstances: Int, _ db: Database) throws -> Postings? {
-        var rowids: [Int64] = [], lengths: [Int32] = [], starts: [Int32] = [0], columns: [Int32] = [], offsets: [Int32] = []
+        var rowids: [Int64] = [], lengths: [Int32] = [], starts: [Int32] = [0], instances: [UInt32] = []
         let statement = try db.cachedStatement(sql: """
             SELECT rowid, phrase_instances(documents_fts) FROM documents_fts WHERE documents_fts MATCH ? ORDER BY rowid
             """)
         let cursor = try GRDB.Row.fetchCursor(statement, arguments: [expression])
+        let offsetLimit = Int32(1 << FOUILLE_POSTING_OFFSET_BITS)
+        let columnLimit = Int32(1 << (32 - FOUILLE_POSTING_OFFSET_BITS))
         while let row = try cursor.next() {
             rowids.append(row[0])
             // The row's length, then (column, offset) pairs.
             let read = try row.withUnsafeData(atIndex: 1) { data -> Bool in
                 guard let data, data.count >= 4 else { return false }
-                data.withUnsafeBytes { raw in
+                return data.withUnsafeBytes { raw in
                     lengths.append(raw.loadUnaligned(fromByteOffset: 0, as: Int32.self))
                     let pairs = (raw.count - 4) / 8
                     for i in 0..<pairs {
-                        columns.append(raw.loadUnaligned(fromByteOffset: 4 + i * 8, as: Int32.self))
-                        offsets.append(raw.loadUnaligned(fromByteOffset: 8 + i * 8, as: Int32.self))
+                        let column = raw.loadUnaligned(fromByteOffset: 4 + i * 8, as: Int32.self)
+                        let offset = raw.loadUnaligned(fromByteOffset: 8 + i * 8, as: Int32.self)
+                        guard (0..<columnLimit).contains(column), (0..<offsetLimit).contains(offset) else { return false }
+                        instances.append(UInt32(column) << FOUILLE_POSTING_OFFSET_BITS | UInt32(offset))
                     }
+                    return true
                 }
-                return true
             }
-            guard read else { return nil }
-            guard columns.count <= maximumInstances else { return nil }
-            starts.append(Int32(columns.count))
+            guard read, instances.count <= maximumInstances else { return nil }
+            starts.append(Int32(instances.count))
         }
-        return Postings(rowids: rowids, lengths: lengths, starts: starts, columns: columns, offsets: offsets)
+        return Postings(rowids: rowids, lengths: lengths, starts: starts, instances: instances)
     }
 
     /// The rows and tokens of the index, FTS5's own figures (as
@@ -253,6 +294,18 @@ final class PostingsCache: @unchecked Sendable {
     }
 }
 
+extension Array {
+    /// The same elements in storage of their count, not of the capacity
+    /// appending grew (up to twice as much).
+    fileprivate func trimmed() -> [Element] {
+        guard capacity > count else { return self }
+        return [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+            _ = buffer.initialize(from: self)
+            initialized = count
+        }
+    }
+}
+
 /// `lists` as C structs pointing into their arrays, for the length of `body`.
 private func withPostings<T>(_ lists: [PostingsCache.Postings], _ body: (UnsafeBufferPointer<FouillePostings>) -> T) -> T {
     var structs: [FouillePostings] = []
@@ -264,14 +317,12 @@ private func withPostings<T>(_ lists: [PostingsCache.Postings], _ body: (UnsafeB
             (list.columnCounts ?? []).withUnsafeBufferPointer { counts in
             list.lengths.withUnsafeBufferPointer { lengths in
             list.starts.withUnsafeBufferPointer { starts in
-                list.columns.withUnsafeBufferPointer { columns in
-                    list.offsets.withUnsafeBufferPointer { offsets in
-                        structs.append(FouillePostings(
-                            rowids: rowids.baseAddress, lengths: lengths.baseAddress, starts: starts.baseAddress,
-                            columns: columns.baseAddress, offsets: offsets.baseAddress,
-                            column_counts: list.columnCounts == nil ? nil : counts.baseAddress, count: Int32(rowids.count)))
-                        return next(i + 1)
-                    }
+                list.instances.withUnsafeBufferPointer { instances in
+                    structs.append(FouillePostings(
+                        rowids: rowids.baseAddress, lengths: lengths.baseAddress, starts: starts.baseAddress,
+                        instances: instances.baseAddress,
+                        column_counts: list.columnCounts == nil ? nil : counts.baseAddress, count: Int32(rowids.count)))
+                    return next(i + 1)
                 }
             }
             }

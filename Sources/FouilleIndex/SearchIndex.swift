@@ -22,7 +22,7 @@ public final class SearchIndex: Sendable {
     /// The words of the documents, for typo correction.
     let lexicon = Lexicon()
     /// The postings of the phrases queries use, held in memory for ranking.
-    let postings = PostingsCache()
+    let postings: PostingsCache
     /// Analyzers with a large word cache, for ingest's reading thread.
     let ingestAnalyzers = QueryParserPool(cacheCapacity: 100_000)
 
@@ -37,6 +37,7 @@ public final class SearchIndex: Sendable {
         self.location = location
         self.generation = generation
         self.pool = pool
+        self.postings = PostingsCache(pool: pool)
         self.queryParsers = QueryParserPool()
         (analysesFrench, hasBodyWords) = try pool.read { db in
             (try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'documents_fts'")?
@@ -202,6 +203,9 @@ public final class SearchIndex: Sendable {
     // MARK: - Reading
 
     /// The number of documents in this generation.
+    /// The phrases whose postings are held in memory for ranking, and their bytes.
+    public var heldPostings: (phrases: Int, bytes: Int) { (postings.heldPhrases, postings.bytes) }
+
     public func documentCount() throws -> Int {
         try read { try Int.fetchOne($0, sql: "SELECT count(*) FROM documents") ?? 0 }
     }
@@ -420,6 +424,7 @@ public final class SearchIndex: Sendable {
     /// its `-wal` and `-shm` files removed when no other process has it open:
     /// the file left behind is complete by itself.
     public func close() throws {
+        postings.stop()
         try pool.close()
         guard !pool.configuration.readonly else { return }
         // GRDB closes the writer before the readers, and a read-only

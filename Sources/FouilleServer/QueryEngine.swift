@@ -181,6 +181,8 @@ final class QueryEngine: Sendable {
             ("query_p50_ms", String(format: "%.3f", snapshot.p50 * 1000)),
             ("query_p99_ms", String(format: "%.3f", snapshot.p99 * 1000)),
             ("query_threads", String(limits.queryThreads)),
+            ("postings_phrases", String(index.heldPostings.phrases)),
+            ("postings_bytes", String(index.heldPostings.bytes)),
         ]
     }
 }

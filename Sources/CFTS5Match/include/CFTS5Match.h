@@ -29,19 +29,21 @@ int fouille_register_functions(void *db);
 
 /// One phrase's postings, held in memory: the rows holding it (ascending
 /// rowids) and their lengths in tokens, and for row i its instances
-/// `starts[i]` to `starts[i + 1]` (column and token offset, in order).
+/// `starts[i]` to `starts[i + 1]`, in order.
 typedef struct {
     const long long *rowids;
     const int *lengths;
     const int *starts;
-    const int *columns;
-    const int *offsets;
+    /// Each instance as one number, column << FOUILLE_POSTING_OFFSET_BITS |
+    /// token offset: it sorts as FTS5 orders instances.
+    const unsigned int *instances;
     /// Row i's instances in columns 0, 1, 2: entries 3i to 3i + 2 (NULL
-    /// when an instance is in another column).
-    const int *column_counts;
+    /// when an instance is in another column, or a count is too large).
+    const unsigned short *column_counts;
     int count;
 } FouillePostings;
 
+enum { FOUILLE_POSTING_OFFSET_BITS = 30 };
 enum { FOUILLE_POSTING_COLUMNS = 3 };
 
 /// Which rows a ranking takes: those holding every clause, any clause, or
