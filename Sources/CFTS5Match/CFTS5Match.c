@@ -817,7 +817,7 @@ static void keep_best(double *ranks, long long *rowids, int *kept, int keep, dou
 
 int fouille_rank_postings(const FouillePostings *lists, int phrases, const char *map, int clauses, int soft,
                           int matching, const double *weights, int weight_count, long long rows, long long tokens,
-                          int keep, int first_positioned, int depth, long long *out_rowids, double *out_ranks,
+                          const int *lengths, long long length_count, int keep, int first_positioned, int depth, long long *out_rowids, double *out_ranks,
                           int *out_position_counts,
                           int *out_positions, int *out_count) {
     *out_count = 0;
@@ -913,7 +913,7 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         for (int p = 0; p < phrases; p++) {
             if (at[p] < 0 || stats.clause_of[p] == -2) continue;
             if (exact_counts) {
-                const unsigned short *counts = lists[p].column_counts + (size_t)at[p] * FOUILLE_POSTING_COLUMNS;
+                const unsigned char *counts = lists[p].column_counts + (size_t)at[p] * FOUILLE_POSTING_COLUMNS;
                 for (int c = 0; c < FOUILLE_POSTING_COLUMNS; c++)
                     frequency[p] += (double)counts[c] * instance_weight(&stats, p, c);
                 continue;
@@ -921,12 +921,7 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
             for (int i = lists[p].starts[at[p]]; i < lists[p].starts[at[p] + 1]; i++)
                 frequency[p] += instance_weight(&stats, p, column_of(lists[p].instances[i]));
         }
-        int length = 0;
-        for (int p = 0; p < phrases; p++)
-            if (at[p] >= 0) {
-                length = lists[p].lengths[at[p]];
-                break;
-            }
+        int length = rowid < length_count ? lengths[rowid] : 0;
         double norm = BM25_K1 * (1 - BM25_B + BM25_B * (double)length / stats.average_length);
         double score = 0.0;
         for (int p = 0; p < phrases; p++) score += bm25_share(&stats, p, frequency[p], norm);

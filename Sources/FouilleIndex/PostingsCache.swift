@@ -47,26 +47,25 @@ extension QueryPlan.Tiers {
 /// queries of different words read their postings again and again.
 final class PostingsCache: @unchecked Sendable {
     /// One phrase's rows and instances, read-only once made, in arrays no
-    /// larger than their contents.
+    /// larger than their contents. At 20 copies of the man pages, the
+    /// phrases of the development queries hold 4.8 million rows and 18
+    /// million instances: 11 bytes a row and 4 an instance make 127 MB.
     final class Postings {
-        let rowids: [Int64]
-        /// Each row's length in tokens, for BM25.
-        let lengths: [Int32]
+        let rowids: [UInt32]
         let starts: [Int32]
         /// Column and token offset, as `FouillePostings` packs them.
         let instances: [UInt32]
         /// Each row's instances in the title, lead and body, three per row
-        /// (nil if one is in another column, or too many for 16 bits): BM25
-        /// needs no more.
-        let columnCounts: [UInt16]?
+        /// (nil if one is in another column, or more than 255 are in one):
+        /// BM25 needs no more.
+        let columnCounts: [UInt8]?
 
-        init(rowids: [Int64], lengths: [Int32], starts: [Int32], instances: [UInt32]) {
+        init(rowids: [UInt32], starts: [Int32], instances: [UInt32]) {
             self.rowids = rowids.trimmed()
-            self.lengths = lengths.trimmed()
             self.starts = starts.trimmed()
             self.instances = instances.trimmed()
             let width = Int(FOUILLE_POSTING_COLUMNS)
-            var counts = [UInt16](repeating: 0, count: rowids.count * width)
+            var counts = [UInt8](repeating: 0, count: rowids.count * width)
             var fits = true
             for row in rowids.indices {
                 for i in Int(starts[row])..<Int(starts[row + 1]) {
@@ -83,8 +82,7 @@ final class PostingsCache: @unchecked Sendable {
 
         /// What it costs in memory, about.
         var bytes: Int {
-            rowids.count * 8 + lengths.count * 4 + starts.count * 4 + instances.count * 4 + (columnCounts?.count ?? 0) * 2
-                + 256
+            rowids.count * 4 + starts.count * 4 + instances.count * 4 + (columnCounts?.count ?? 0) + 256
         }
     }
 
@@ -113,6 +111,9 @@ final class PostingsCache: @unchecked Sendable {
     private var tooLarge: Set<String> = []
     /// Phrases waiting to be read, or being read.
     private var pending: Set<String> = []
+    /// Each row's length in tokens, for BM25, by rowid (0: not known),
+    /// shared by the phrases held: the same for each phrase of the row.
+    private var lengths: [Int32] = []
     private var heldBytes = 0
     /// A phrase did not fit in the budget: no more are read.
     private var isFull = false
@@ -125,7 +126,7 @@ final class PostingsCache: @unchecked Sendable {
 
     /// Phrases held now, their bytes, and phrases known too large to hold.
     var heldPhrases: Int { lock.withLock { postings.count } }
-    var bytes: Int { lock.withLock { heldBytes } }
+    var bytes: Int { lock.withLock { heldBytes + lengths.count * 4 } }
     var phrasesTooLarge: Int { lock.withLock { tooLarge.count } }
 
     /// Returns once the phrases asked for so far have been read.
@@ -160,7 +161,7 @@ final class PostingsCache: @unchecked Sendable {
             if rows > maximumPhraseRows { return nil }
         }
         let state = try counts.state(db)
-        guard let (lists, totals) = held(tiers.phrases.map(\.expression), state: state) else { return nil }
+        guard let (lists, totals, lengths) = held(tiers.phrases.map(\.expression), state: state) else { return nil }
 
         var rowids = [Int64](repeating: 0, count: keep)
         var ranks = [Double](repeating: 0, count: keep)
@@ -176,7 +177,7 @@ final class PostingsCache: @unchecked Sendable {
             fouille_rank_postings(
                 postings.baseAddress, Int32(postings.count), tiers.rankMap, Int32(tiers.clauseCount), tiers.soft ? 1 : 0,
                 tiers.matching.code, weights, Int32(weights.count), totals.rows, totals.tokens,
-                Int32(keep), Int32(offset), Int32(SnippetBuilder.maximumDepth), &rowids, &ranks, &positionCounts,
+                lengths, Int64(lengths.count), Int32(keep), Int32(offset), Int32(SnippetBuilder.maximumDepth), &rowids, &ranks, &positionCounts,
                 &positions, &count)
         }
         guard code == 0 else { return nil }
@@ -190,10 +191,10 @@ final class PostingsCache: @unchecked Sendable {
         }
     }
 
-    /// The postings of `expressions` and the totals, for the state `state`
-    /// the caller reads; nil when one is not held, after asking for those
-    /// that can be.
-    private func held(_ expressions: [String], state: Data?) -> ([Postings], Totals)? {
+    /// The postings of `expressions`, the totals and the rows' lengths, for
+    /// the state `state` the caller reads; nil when one is not held, after
+    /// asking for those that can be.
+    private func held(_ expressions: [String], state: Data?) -> ([Postings], Totals, [Int32])? {
         lock.lock()
         defer { lock.unlock() }
         if structure != state {
@@ -202,11 +203,12 @@ final class PostingsCache: @unchecked Sendable {
             tooLarge = []
             pending = []
             heldBytes = 0
+            lengths = []
             isFull = false
             totals = nil
         }
         let lists = expressions.map { postings[$0] }
-        if let totals, lists.allSatisfy({ $0 != nil }) { return (lists.map { $0! }, totals) }
+        if let totals, lists.allSatisfy({ $0 != nil }) { return (lists.map { $0! }, totals, lengths) }
         guard !isStopped, !expressions.contains(where: { tooLarge.contains($0) }) else { return nil }
         for (i, expression) in expressions.enumerated() {
             let wanted = lists[i] == nil ? !isFull : totals == nil && !lists[i]!.rowids.isEmpty
@@ -228,7 +230,8 @@ final class PostingsCache: @unchecked Sendable {
         guard isCurrent, held == nil || needsTotals else { return }
         _ = try? pool.read { db in
             guard try SearchIndex.structure(db) == state else { return }
-            let list = try held ?? Self.read(expression, maximumInstances: maximumPhraseInstances, db)
+            var rowLengths: [Int32] = []
+            let list = try held ?? Self.read(expression, maximumInstances: maximumPhraseInstances, lengths: &rowLengths, db)
             let known = try needsTotals && list?.rowids.isEmpty == false ? Self.readTotals(expression, db) : nil
             lock.withLock {
                 guard structure == state else { return }
@@ -245,13 +248,27 @@ final class PostingsCache: @unchecked Sendable {
                 }
                 postings[expression] = list
                 heldBytes += list.bytes
+                // Written only where not known yet: a query holding the
+                // array makes the first write copy it.
+                if let last = list.rowids.last, Int(last) >= lengths.count {
+                    lengths += repeatElement(0, count: Int(last) + 1 - lengths.count)
+                }
+                for (rowid, length) in zip(list.rowids, rowLengths) where lengths[Int(rowid)] != length {
+                    lengths[Int(rowid)] = length
+                }
             }
         }
     }
 
-    /// A phrase's postings, through FTS5; nil when too large to hold.
-    private static func read(_ expression: String, maximumInstances: Int, _ db: Database) throws -> Postings? {
-        var rowids: [Int64] = [], lengths: [Int32] = [], starts: [Int32] = [0], instances: [UInt32] = []
+    /// Rowids past this are not held: the rows' lengths are an array by rowid.
+    static let maximumRowid = 1 << 24
+
+    /// A phrase's postings, through FTS5, and its rows' lengths in
+    /// `lengths`; nil when too large to hold.
+    private static func read(
+        _ expression: String, maximumInstances: Int, lengths: inout [Int32], _ db: Database
+    ) throws -> Postings? {
+        var rowids: [UInt32] = [], starts: [Int32] = [0], instances: [UInt32] = []
         let statement = try db.cachedStatement(sql: """
             SELECT rowid, phrase_instances(documents_fts) FROM documents_fts WHERE documents_fts MATCH ? ORDER BY rowid
             """)
@@ -259,7 +276,9 @@ final class PostingsCache: @unchecked Sendable {
         let offsetLimit = Int32(1 << FOUILLE_POSTING_OFFSET_BITS)
         let columnLimit = Int32(1 << (32 - FOUILLE_POSTING_OFFSET_BITS))
         while let row = try cursor.next() {
-            rowids.append(row[0])
+            let rowid: Int64 = row[0]
+            guard (0...Int64(maximumRowid)).contains(rowid) else { return nil }
+            rowids.append(UInt32(rowid))
             // The row's length, then (column, offset) pairs.
             let read = try row.withUnsafeData(atIndex: 1) { data -> Bool in
                 guard let data, data.count >= 4 else { return false }
@@ -278,7 +297,7 @@ final class PostingsCache: @unchecked Sendable {
             guard read, instances.count <= maximumInstances else { return nil }
             starts.append(Int32(instances.count))
         }
-        return Postings(rowids: rowids, lengths: lengths, starts: starts, instances: instances)
+        return Postings(rowids: rowids, starts: starts, instances: instances)
     }
 
     /// The rows and tokens of the index, FTS5's own figures (as
@@ -315,17 +334,14 @@ private func withPostings<T>(_ lists: [PostingsCache.Postings], _ body: (UnsafeB
         let list = lists[i]
         return list.rowids.withUnsafeBufferPointer { rowids in
             (list.columnCounts ?? []).withUnsafeBufferPointer { counts in
-            list.lengths.withUnsafeBufferPointer { lengths in
-            list.starts.withUnsafeBufferPointer { starts in
-                list.instances.withUnsafeBufferPointer { instances in
-                    structs.append(FouillePostings(
-                        rowids: rowids.baseAddress, lengths: lengths.baseAddress, starts: starts.baseAddress,
-                        instances: instances.baseAddress,
-                        column_counts: list.columnCounts == nil ? nil : counts.baseAddress, count: Int32(rowids.count)))
-                    return next(i + 1)
+                list.starts.withUnsafeBufferPointer { starts in
+                    list.instances.withUnsafeBufferPointer { instances in
+                        structs.append(FouillePostings(
+                            rowids: rowids.baseAddress, starts: starts.baseAddress, instances: instances.baseAddress,
+                            column_counts: list.columnCounts == nil ? nil : counts.baseAddress, count: Int32(rowids.count)))
+                        return next(i + 1)
+                    }
                 }
-            }
-            }
             }
         }
     }

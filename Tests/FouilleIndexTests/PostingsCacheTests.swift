@@ -63,6 +63,16 @@ final class PostingsCacheTests: XCTestCase {
         }
     }
 
+    /// Counts per column are kept in a byte: a phrase with a row holding it
+    /// more often is summed instance by instance, and ranks the same.
+    func testAWordRepeatedHundredsOfTimesInOneArticle() throws {
+        let repeated = (id: "long.txt", title: "Tempête", lead: "Le port",
+                        body: Array(repeating: "tempête sur le port de Brest", count: 300).joined(separator: ", "))
+        let fixture = try IndexFixture(Self.documents(seed: 11, count: 100) + [repeated])
+        try assertSameRankings(fixture, hitsAtLeast: 1_500)
+        XCTAssertEqual(try fixture.index.search("tempête port Brest").hits.first?.id, "long.txt")
+    }
+
     /// Weights that are not multiples of 1/256 are added instance by
     /// instance, as `tier_rank()` adds them, not multiplied by counts.
     func testAnyWeightsGiveFTS5sPages() throws {

@@ -28,18 +28,18 @@ extern "C" {
 int fouille_register_functions(void *db);
 
 /// One phrase's postings, held in memory: the rows holding it (ascending
-/// rowids) and their lengths in tokens, and for row i its instances
-/// `starts[i]` to `starts[i + 1]`, in order.
+/// rowids), and for row i its instances `starts[i]` to `starts[i + 1]`, in
+/// order. Rows' lengths are shared by every phrase (see
+/// `fouille_rank_postings`).
 typedef struct {
-    const long long *rowids;
-    const int *lengths;
+    const unsigned int *rowids;
     const int *starts;
     /// Each instance as one number, column << FOUILLE_POSTING_OFFSET_BITS |
     /// token offset: it sorts as FTS5 orders instances.
     const unsigned int *instances;
     /// Row i's instances in columns 0, 1, 2: entries 3i to 3i + 2 (NULL
-    /// when an instance is in another column, or a count is too large).
-    const unsigned short *column_counts;
+    /// when an instance is in another column, or a count is over 255).
+    const unsigned char *column_counts;
     int count;
 } FouillePostings;
 
@@ -54,14 +54,15 @@ enum { FOUILLE_MATCH_ALL = 0, FOUILLE_MATCH_ANY = 1, FOUILLE_MATCH_RESTRICTED = 
 /// MATCH over the phrases `lists` (in the expression's order; `map`,
 /// `clauses`, `soft` and the weights as for tier_rank), computed from
 /// postings held in memory instead of FTS5's iterators. `rows` and `tokens`
-/// are the index's totals. Writes the rows best first into `out_rowids` and
+/// are the index's totals, and `lengths[rowid]` each row's length in tokens
+/// (`length_count` entries). Writes the rows best first into `out_rowids` and
 /// `out_ranks` (`keep` entries each), and the positions of the rows from
 /// `first_positioned` on (the page's) into `out_positions` (256 triples per
 /// row) and `out_position_counts`, from their entry 0.
 /// Returns 0, or nonzero when it cannot rank them (the caller asks FTS5).
 int fouille_rank_postings(const FouillePostings *lists, int phrases, const char *map, int clauses, int soft,
                           int matching, const double *weights, int weight_count, long long rows, long long tokens,
-                          int keep, int first_positioned, int depth, long long *out_rowids, double *out_ranks,
+                          const int *lengths, long long length_count, int keep, int first_positioned, int depth, long long *out_rowids, double *out_ranks,
                           int *out_position_counts,
                           int *out_positions, int *out_count);
 
