@@ -673,12 +673,15 @@ static int seek(const FouillePostings *list, int from, long long rowid) {
 }
 
 /// Each phrase's entry for `rowid` in `at` (-1 where it lacks the row),
-/// seeking from `from[p]` (NULL: from the start) and leaving there, when
-/// given, where the seek ended.
-static void entries_of(const FouillePostings *lists, int phrases, long long rowid, int *from, int *at) {
+/// sought from the start, or copied from phrase `same[p]` when that is not
+/// -1 (the same postings).
+static void entries_of(const FouillePostings *lists, int phrases, const int *same, long long rowid, int *at) {
     for (int p = 0; p < phrases; p++) {
-        int i = seek(&lists[p], from ? from[p] : 0, rowid);
-        if (from) from[p] = i;
+        if (same[p] >= 0) {
+            at[p] = at[same[p]];
+            continue;
+        }
+        int i = seek(&lists[p], 0, rowid);
         at[p] = i < lists[p].count && lists[p].rowids[i] == rowid ? i : -1;
     }
 }
@@ -832,19 +835,23 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
     stats.average_length = average_length_of(rows, tokens);
     int n = clauses;
     if (n <= 0 || n > MAX_CLAUSES) n = MAX_CLAUSES;
-    // tier_rank() adds a phrase's weight once per instance. When every
-    // weight (times a correction's) is a multiple of 1/256 below 2^20, each
-    // partial sum is exact, and count × weight is the same number: the
-    // counts per column then stand for the instances.
-    int exact_counts = 1;
+    // tier_rank() adds a phrase's weight once per instance. When each of a
+    // phrase's weights (times a correction's) is a multiple of 1/256 below
+    // 2^20, each partial sum is exact, and count × weight is the same
+    // number: the counts per column then stand for the phrase's instances.
+    int exact_counts[MAX_PHRASES];
     for (int p = 0; p < phrases; p++) {
-        if (!lists[p].column_counts) exact_counts = 0;
+        exact_counts[p] = lists[p].column_counts != NULL;
         for (int c = 0; c < FOUILLE_POSTING_COLUMNS; c++) {
             double value = instance_weight(&stats, p, c) * 256.0;
-            if (!(value >= 0 && value < 268435456.0 && value == floor(value))) exact_counts = 0;
+            if (!(value >= 0 && value < 268435456.0 && value == floor(value))) exact_counts[p] = 0;
         }
     }
 
+    // Each phrase's instance weight in the three columns, once.
+    double weight[MAX_PHRASES][FOUILLE_POSTING_COLUMNS];
+    for (int p = 0; p < phrases; p++)
+        for (int c = 0; c < FOUILLE_POSTING_COLUMNS; c++) weight[p][c] = instance_weight(&stats, p, c);
     // The rows to rank come from the driving phrases: those of the clause in
     // fewest rows when every clause is required (the others are sought in
     // its rows), the restricting ones, or every clause's.
@@ -873,6 +880,14 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         driven[p] = 0;
         cursor[p] = 0;
     }
+    // A phrase repeated (a restricting clause's phrases are) has the same
+    // postings: its entry is the first one's, not sought again.
+    int same[MAX_PHRASES];
+    for (int p = 0; p < phrases; p++) {
+        same[p] = -1;
+        for (int q = 0; q < p && same[p] < 0; q++)
+            if (lists[q].rowids == lists[p].rowids && lists[q].count == lists[p].count) same[p] = q;
+    }
     Candidate *candidates = NULL;
     int candidate_count = 0, candidate_capacity = 0;
     for (;;) {
@@ -887,12 +902,30 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
             }
         }
         if (!found) break;
-        for (int p = 0; p < phrases; p++)
-            if (drives[p] && driven[p] < lists[p].count && lists[p].rowids[driven[p]] == rowid) driven[p]++;
+        // The driving phrases' entries are where the merge stands; the
+        // others' are sought from where the previous row left them.
+        for (int p = 0; p < phrases; p++) {
+            at[p] = -2;
+            if (!drives[p]) continue;
+            if (driven[p] < lists[p].count && lists[p].rowids[driven[p]] == rowid) {
+                at[p] = driven[p]++;
+            } else {
+                at[p] = -1;
+            }
+        }
+        for (int p = 0; p < phrases; p++) {
+            if (at[p] != -2) continue;
+            if (same[p] >= 0) {
+                at[p] = at[same[p]];
+                continue;
+            }
+            int i = seek(&lists[p], cursor[p], rowid);
+            cursor[p] = i;
+            at[p] = i < lists[p].count && lists[p].rowids[i] == rowid ? i : -1;
+        }
 
         int excluded = 0;
         int present[MAX_CLAUSES] = {0}, present_as_typed[MAX_CLAUSES] = {0};
-        entries_of(lists, phrases, rowid, cursor, at);
         for (int p = 0; p < phrases; p++) {
             if (at[p] < 0) continue;
             int clause = stats.clause_of[p];
@@ -912,10 +945,12 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         memset(frequency, 0, sizeof(double) * (size_t)phrases);
         for (int p = 0; p < phrases; p++) {
             if (at[p] < 0 || stats.clause_of[p] == -2) continue;
-            if (exact_counts) {
-                const unsigned char *counts = lists[p].column_counts + (size_t)at[p] * FOUILLE_POSTING_COLUMNS;
+            const unsigned char *counts =
+                exact_counts[p] ? lists[p].column_counts + (size_t)at[p] * FOUILLE_POSTING_COLUMNS : NULL;
+            if (counts && counts[0] < FOUILLE_COUNT_SATURATED && counts[1] < FOUILLE_COUNT_SATURATED &&
+                counts[2] < FOUILLE_COUNT_SATURATED) {
                 for (int c = 0; c < FOUILLE_POSTING_COLUMNS; c++)
-                    frequency[p] += (double)counts[c] * instance_weight(&stats, p, c);
+                    frequency[p] += (double)counts[c] * weight[p][c];
                 continue;
             }
             for (int i = lists[p].starts[at[p]]; i < lists[p].starts[at[p] + 1]; i++)
@@ -960,7 +995,7 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         sift_down(candidates, left - 1, 0);
         const Candidate *candidate = &best;
         if (kept == keep && !ranks_before(candidate->best_case, candidate->rowid, out_ranks[0], out_rowids[0])) break;
-        entries_of(lists, phrases, candidate->rowid, NULL, at);
+        entries_of(lists, phrases, same, candidate->rowid, at);
         WalkVisit visit;
         walk_start(&visit.walk);
         visit.clause_of = stats.clause_of;
@@ -984,7 +1019,7 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         out_rowids[j] = rowid;
     }
     for (int k = first_positioned; k < kept; k++) {
-        entries_of(lists, phrases, out_rowids[k], NULL, at);
+        entries_of(lists, phrases, same, out_rowids[k], at);
         PositionVisit visit = {out_positions + (size_t)(k - first_positioned) * 3 * MAX_POSITIONS, 0, 0, depth};
         each_instance(lists, phrases, at, NULL, &visit, visit_position);
         out_position_counts[k - first_positioned] = visit.count;

@@ -55,9 +55,9 @@ final class PostingsCache: @unchecked Sendable {
         let starts: [Int32]
         /// Column and token offset, as `FouillePostings` packs them.
         let instances: [UInt32]
-        /// Each row's instances in the title, lead and body, three per row
-        /// (nil if one is in another column, or more than 255 are in one):
-        /// BM25 needs no more.
+        /// Each row's instances in the title, lead and body, three per row,
+        /// up to `FOUILLE_COUNT_SATURATED` (nil if one is in another
+        /// column): BM25 needs no more, but for rows past the limit.
         let columnCounts: [UInt8]?
 
         init(rowids: [UInt32], starts: [Int32], instances: [UInt32]) {
@@ -70,11 +70,11 @@ final class PostingsCache: @unchecked Sendable {
             for row in rowids.indices {
                 for i in Int(starts[row])..<Int(starts[row + 1]) {
                     let column = Int(instances[i] >> FOUILLE_POSTING_OFFSET_BITS)
-                    guard column < width, counts[row * width + column] < .max else {
+                    guard column < width else {
                         fits = false
                         continue
                     }
-                    counts[row * width + column] += 1
+                    if counts[row * width + column] < FOUILLE_COUNT_SATURATED { counts[row * width + column] += 1 }
                 }
             }
             columnCounts = fits ? counts : nil

@@ -37,14 +37,15 @@ typedef struct {
     /// Each instance as one number, column << FOUILLE_POSTING_OFFSET_BITS |
     /// token offset: it sorts as FTS5 orders instances.
     const unsigned int *instances;
-    /// Row i's instances in columns 0, 1, 2: entries 3i to 3i + 2 (NULL
-    /// when an instance is in another column, or a count is over 255).
+    /// Row i's instances in columns 0, 1, 2: entries 3i to 3i + 2, where
+    /// FOUILLE_COUNT_SATURATED means that many or more (NULL when an
+    /// instance is in another column).
     const unsigned char *column_counts;
     int count;
 } FouillePostings;
 
 enum { FOUILLE_POSTING_OFFSET_BITS = 30 };
-enum { FOUILLE_POSTING_COLUMNS = 3 };
+enum { FOUILLE_POSTING_COLUMNS = 3, FOUILLE_COUNT_SATURATED = 255 };
 
 /// Which rows a ranking takes: those holding every clause, any clause, or
 /// any of the phrases repeated to restrict the rows (map entry -2).
