@@ -215,7 +215,9 @@ final class PostingsCache: @unchecked Sendable {
             // A burst of new words waits for those asked for before.
             guard wanted, pending.count < 10_000, !pending.contains(expression) else { continue }
             pending.insert(expression)
-            reads.async { self.read(expression, state: state) }
+            // Weakly: a generation the daemon no longer serves closes when
+            // its last query lets go, not when its reads are through.
+            reads.async { [weak self] in self?.read(expression, state: state) }
         }
         return nil
     }

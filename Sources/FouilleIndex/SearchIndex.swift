@@ -206,6 +206,13 @@ public final class SearchIndex: Sendable {
     /// The phrases whose postings are held in memory for ranking, and their bytes.
     public var heldPostings: (phrases: Int, bytes: Int) { (postings.heldPhrases, postings.bytes) }
 
+    /// Holds the postings of the phrases queries use in memory, up to about
+    /// `bytes` (0: none, every query ranked by FTS5). Set before the first query.
+    public func holdPostings(upTo bytes: Int) {
+        postings.budget = max(0, bytes)
+        postings.isEnabled = bytes > 0
+    }
+
     public func documentCount() throws -> Int {
         try read { try Int.fetchOne($0, sql: "SELECT count(*) FROM documents") ?? 0 }
     }

@@ -24,16 +24,20 @@ final class LiveIndex: Sendable {
 
     /// Reader connections each generation opens up front: one per query thread.
     private let readers: Int
+    /// Bytes of postings each generation holds for ranking.
+    private let postingsMemory: Int
 
-    init(location: IndexLocation, readers: Int) throws {
+    init(location: IndexLocation, readers: Int, postingsMemory: Int = Limits().postingsMemory) throws {
         self.location = location
         self.readers = readers
-        current = NIOLockedValueBox(try Self.open(location, readers: readers))
+        self.postingsMemory = postingsMemory
+        current = NIOLockedValueBox(try Self.open(location, readers: readers, postingsMemory: postingsMemory))
     }
 
-    private static func open(_ location: IndexLocation, readers: Int) throws -> SearchIndex {
+    private static func open(_ location: IndexLocation, readers: Int, postingsMemory: Int) throws -> SearchIndex {
         let index = try SearchIndex.open(location, readOnly: true)
         try index.openReaders(readers)
+        index.holdPostings(upTo: postingsMemory)
         return index
     }
 
@@ -52,7 +56,7 @@ final class LiveIndex: Sendable {
     /// Re-opens the generation `CURRENT` names, even if it is the one served.
     @discardableResult
     func reload() throws -> Int {
-        let fresh = try Self.open(location, readers: readers)
+        let fresh = try Self.open(location, readers: readers, postingsMemory: postingsMemory)
         let old = current.withLockedValue { served in
             defer { served = fresh }
             return served

@@ -43,7 +43,7 @@ public final class SearchServer: Service, Sendable {
     public func run() async throws {
         let limits = configuration.limits
         let path = configuration.socketPath
-        let live = try LiveIndex(location: configuration.index, readers: limits.readers)
+        let live = try LiveIndex(location: configuration.index, readers: limits.readers, postingsMemory: limits.postingsMemory)
         let checked = try checkWholeFile(live.index)
         try SocketPath.claim(path)
         let engine = QueryEngine(live: live, limits: limits, logger: logger)
@@ -105,6 +105,7 @@ public final class SearchServer: Service, Sendable {
                 "query_time_limit": "\(limits.queryTimeLimit)",
                 "max_limit": "\(limits.maximumResults)",
                 "query_threads": "\(limits.queryThreads)",
+                "postings_memory_mb": "\(limits.postingsMemory >> 20)",
             ])
         markReady()
 

@@ -47,6 +47,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Threads running queries.", valueName: "n"))
     var threads = Limits().queryThreads
 
+    @Option(help: ArgumentHelp(
+        "Memory for the postings of the phrases queries use, held to rank without FTS5's iterators (0: none).",
+        valueName: "MB"))
+    var postingsMemory = Limits().postingsMemory >> 20
+
     @Option(help: ArgumentHelp("Seconds given to requests in flight at shutdown.", valueName: "seconds"))
     var gracePeriod: Double = 10
 
@@ -65,6 +70,9 @@ struct Serve: AsyncParsableCommand {
         }
         guard maxLimit >= 1000 else { throw ValidationError("--max-limit must be at least 1000 (the protocol promises it)") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
+        guard (0...1 << 20).contains(postingsMemory) else {
+            throw ValidationError("--postings-memory must be between 0 and 1048576 (MB)")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
     }
 
@@ -84,6 +92,7 @@ struct Serve: AsyncParsableCommand {
         configuration.limits.queryTimeLimit = .milliseconds(queryTimeout)
         configuration.limits.maximumResults = maxLimit
         configuration.limits.queryThreads = threads
+        configuration.limits.postingsMemory = postingsMemory << 20
         configuration.limits.shutdownGracePeriod = .milliseconds(Int64(gracePeriod * 1000))
 
         let server = SearchServer(configuration: configuration, logger: logger)

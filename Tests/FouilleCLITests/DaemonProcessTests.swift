@@ -72,6 +72,15 @@ final class DaemonProcessTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: socket))
     }
 
+    func testABadPostingsMemoryIsRefusedBeforeServing() throws {
+        for value in ["-1", "2000000", "lots"] {
+            let result = try FouilleProcess.run(["serve", "--index", workspace.index, "--socket", socket, "--postings-memory", value])
+            XCTAssertNotEqual(result.status, 0, value)
+            XCTAssertTrue(result.stderr.contains("postings-memory"), result.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: socket))
+        }
+    }
+
     /// SIGTERM with requests in flight: each is answered in full or refused
     /// `ERR shutting_down`; the daemon exits 0 and removes its socket.
     func testSIGTERMFinishesRequestsInFlightAndExitsCleanly() throws {

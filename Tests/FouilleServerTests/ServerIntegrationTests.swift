@@ -66,6 +66,39 @@ final class ServerIntegrationTests: XCTestCase {
         try await daemon.stop()
     }
 
+    /// The postings of the phrases queries use are held within the memory
+    /// given (STATS says so), and none with 0; the answers are the same.
+    func testPostingsAreHeldWithinTheMemoryGiven() async throws {
+        func run(postingsMemory: Int) async throws -> (answers: [String], phrases: Int, bytes: Int) {
+            let daemon = try await TestDaemon { $0.limits.postingsMemory = postingsMemory }
+            let client = try daemon.client()
+            var answers: [String] = []
+            for _ in 0..<3 {
+                for query in ["coree du nord", "canicule nickel", "la coopération des deux pays", "le nickel de Nouvelle-Calédonie"] {
+                    let answer = try client.send("SEARCH \(query)")
+                    answers.append((answer.lines + [answer.final.replacingOccurrences(of: #"took_ms=\S+"#, with: "", options: .regularExpression)])
+                        .joined(separator: "\n"))
+                }
+                usleep(200_000)  // the postings are read on another thread
+            }
+            var values: [String: String] = [:]
+            for line in try client.send("STATS").lines {
+                let fields = line.split(separator: "\t").map(String.init)
+                values[fields[1]] = fields[2]
+            }
+            try await daemon.stop()
+            return (answers, Int(values["postings_phrases"] ?? "") ?? -1, Int(values["postings_bytes"] ?? "") ?? -1)
+        }
+        let held = try await run(postingsMemory: 16 << 20)
+        XCTAssertGreaterThan(held.phrases, 3)
+        XCTAssertGreaterThan(held.bytes, 0)
+        XCTAssertLessThan(held.bytes, 16 << 20)
+        let none = try await run(postingsMemory: 0)
+        XCTAssertEqual(none.phrases, 0)
+        XCTAssertEqual(none.bytes, 0)
+        XCTAssertEqual(none.answers, held.answers)
+    }
+
     func testErrorsLeaveTheConnectionUsable() async throws {
         let daemon = try await TestDaemon()
         let client = try daemon.client()
