@@ -106,7 +106,8 @@ public final class SearchIndex: Sendable {
         }
     }
 
-    /// Reader connections a pool opens at most.
+    /// Reader connections a pool opens for queries at most; the pool has one
+    /// more, for reading postings on another thread (``PostingsCache``).
     public static let maximumReaders = 8
 
     /// Every connection gets the `french` tokenizer; writers wait for a busy
@@ -115,7 +116,7 @@ public final class SearchIndex: Sendable {
         var config = Configuration()
         config.readonly = readOnly
         config.busyMode = .timeout(30)
-        config.maximumReaderCount = maximumReaders
+        config.maximumReaderCount = maximumReaders + 1
         config.prepareDatabase { db in
             db.add(tokenizer: FrenchTokenizer.self)
             let code = fouille_register_functions(UnsafeMutableRawPointer(db.sqliteConnection))
@@ -280,7 +281,7 @@ public final class SearchIndex: Sendable {
         }
     }
 
-    /// Opens `count` reader connections now (at most the pool's 8), so that
+    /// Opens `count` reader connections now (at most the pool's 9), so that
     /// a process that reads for long (the daemon) holds the same descriptors
     /// from start to end.
     ///
@@ -289,7 +290,8 @@ public final class SearchIndex: Sendable {
     /// keeps a closed connection's file open while the process's other
     /// connections hold their locks on it (to reuse it), and in WAL mode an
     /// open connection always holds one. So a daemon opens, up front, one
-    /// reader per query thread: the most that can read at once.
+    /// reader per query thread, and one for reading postings: the most that
+    /// can read at once.
     public func openReaders(_ count: Int) throws {
         let count = min(count, pool.configuration.maximumReaderCount)
         guard count > 1 else { return try read { _ in } }

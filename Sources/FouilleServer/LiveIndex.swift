@@ -22,7 +22,8 @@ final class LiveIndex: Sendable {
         let generation: Generation
     }
 
-    /// Reader connections each generation opens up front: one per query thread.
+    /// Reader connections each generation opens up front for queries: one
+    /// per query thread (two when ranking in halves).
     private let readers: Int
     /// Bytes of postings each generation holds for ranking.
     private let postingsMemory: Int
@@ -36,7 +37,7 @@ final class LiveIndex: Sendable {
 
     private static func open(_ location: IndexLocation, readers: Int, postingsMemory: Int) throws -> SearchIndex {
         let index = try SearchIndex.open(location, readOnly: true)
-        try index.openReaders(readers)
+        try index.openReaders(readers + 1)  // and one for reading postings
         index.holdPostings(upTo: postingsMemory)
         return index
     }
