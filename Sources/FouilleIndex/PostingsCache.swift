@@ -100,6 +100,10 @@ final class PostingsCache: @unchecked Sendable {
     /// make room would have queries of different words read their postings
     /// again and again.
     var budget = 160 << 20
+    /// After the index changes, phrases are read only once it has stayed
+    /// unchanged this long: an ingest commits every 500 articles, and what
+    /// was read in between would be thrown away at the next commit.
+    var settling: Duration = .zero
     /// Off, every query is ranked by FTS5 (tests compare the two).
     var isEnabled = true
     /// Where phrases are read from, on ``reads``' thread.
@@ -107,6 +111,9 @@ final class PostingsCache: @unchecked Sendable {
     private let reads = DispatchQueue(label: "fouille.postings-reads", qos: .utility)
     private let lock = NSLock()
     private var structure: Data?
+    private var hasState = false
+    /// When the index last changed (nil: the first state seen).
+    private var changedAt: ContinuousClock.Instant?
     private var postings: [String: Postings] = [:]
     private var tooLarge: Set<String> = []
     /// Phrases waiting to be read, or being read.
@@ -197,7 +204,10 @@ final class PostingsCache: @unchecked Sendable {
     private func held(_ expressions: [String], state: Data?) -> ([Postings], Totals, [Int32])? {
         lock.lock()
         defer { lock.unlock() }
-        if structure != state {
+        if structure != state || !hasState {
+            // The first state is not a change: reads start at once.
+            changedAt = hasState ? .now : nil
+            hasState = true
             structure = state
             postings = [:]
             tooLarge = []
@@ -210,6 +220,7 @@ final class PostingsCache: @unchecked Sendable {
         let lists = expressions.map { postings[$0] }
         if let totals, lists.allSatisfy({ $0 != nil }) { return (lists.map { $0! }, totals, lengths) }
         guard !isStopped, !expressions.contains(where: { tooLarge.contains($0) }) else { return nil }
+        if let changedAt, ContinuousClock.now - changedAt < settling { return nil }
         for (i, expression) in expressions.enumerated() {
             let wanted = lists[i] == nil ? !isFull : totals == nil && !lists[i]!.rowids.isEmpty
             // A burst of new words waits for those asked for before.

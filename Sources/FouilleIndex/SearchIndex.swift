@@ -208,10 +208,13 @@ public final class SearchIndex: Sendable {
     public var heldPostings: (phrases: Int, bytes: Int) { (postings.heldPhrases, postings.bytes) }
 
     /// Holds the postings of the phrases queries use in memory, up to about
-    /// `bytes` (0: none, every query ranked by FTS5). Set before the first query.
-    public func holdPostings(upTo bytes: Int) {
+    /// `bytes` (0: none, every query ranked by FTS5), reading them only once
+    /// the index has stayed unchanged for `settling` after a change. Set
+    /// before the first query.
+    public func holdPostings(upTo bytes: Int, settling: Duration = .zero) {
         postings.budget = max(0, bytes)
         postings.isEnabled = bytes > 0
+        postings.settling = settling
     }
 
     public func documentCount() throws -> Int {

@@ -144,6 +144,26 @@ final class PostingsCacheTests: XCTestCase {
         XCTAssertEqual(fixture.index.postings.heldPhrases, held)
     }
 
+    /// After a commit, reads wait until the index has settled: during an
+    /// ingest, what they read would be thrown away at the next commit.
+    func testReadsWaitForTheIndexToSettle() throws {
+        let fixture = try IndexFixture(Self.documents(seed: 12, count: 60))
+        fixture.index.holdPostings(upTo: 1 << 20, settling: .milliseconds(500))
+        let before = try fixture.index.search("marée digue")
+        fixture.index.postings.waitForReads()
+        XCTAssertEqual(fixture.index.postings.heldPhrases, 2, "the first state seen is read at once")
+        _ = try fixture.index.write { try $0.upsert(IndexFixture.document("n.txt", "Marée", "Digue", "La marée monte.")) }
+        let after = try fixture.index.search("marée digue")
+        XCTAssertEqual(after.total, before.total + 1)
+        fixture.index.postings.waitForReads()
+        XCTAssertEqual(fixture.index.postings.heldPhrases, 0, "read while the index may still be changing")
+        Thread.sleep(forTimeInterval: 0.55)
+        XCTAssertEqual(try fixture.index.search("marée digue"), after)
+        fixture.index.postings.waitForReads()
+        XCTAssertEqual(fixture.index.postings.heldPhrases, 2)
+        XCTAssertEqual(try fixture.index.search("marée digue"), after)
+    }
+
     func testACommitIsSeenAtOnce() throws {
         let fixture = try IndexFixture(Self.documents(seed: 4, count: 60))
         XCTAssertTrue(try fixture.index.search("xylophone").hits.isEmpty)
