@@ -255,7 +255,8 @@ final class PostingsCache: @unchecked Sendable {
                     return
                 }
                 guard postings[expression] == nil else { return }
-                guard heldBytes + list.bytes <= budget else {
+                let lengthsNeeded = max(lengths.count, list.rowids.last.map { Int($0) + 1 } ?? 0)
+                guard heldBytes + list.bytes + lengthsNeeded * 4 <= budget else {
                     isFull = true
                     return
                 }
