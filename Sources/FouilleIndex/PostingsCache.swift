@@ -241,36 +241,42 @@ final class PostingsCache: @unchecked Sendable {
             (postings[expression], totals == nil, !isStopped && structure == state)
         }
         guard isCurrent, held == nil || needsTotals else { return }
-        _ = try? pool.read { db in
-            guard try SearchIndex.structure(db) == state else { return }
-            var rowLengths: [Int32] = []
-            let list = try held ?? Self.read(expression, maximumInstances: maximumPhraseInstances, lengths: &rowLengths, db)
-            let known = try needsTotals && list?.rowids.isEmpty == false ? Self.readTotals(expression, db) : nil
-            lock.withLock {
-                guard structure == state else { return }
-                if totals == nil { totals = known }
-                guard held == nil else { return }
-                guard let list else {
-                    tooLarge.insert(expression)
-                    return
-                }
-                guard postings[expression] == nil else { return }
-                let lengthsNeeded = max(lengths.count, list.rowids.last.map { Int($0) + 1 } ?? 0)
-                guard heldBytes + list.bytes + lengthsNeeded * 4 <= budget else {
-                    isFull = true
-                    return
-                }
-                postings[expression] = list
-                heldBytes += list.bytes
-                // Written only where not known yet: a query holding the
-                // array makes the first write copy it.
-                if let last = list.rowids.last, Int(last) >= lengths.count {
-                    lengths += repeatElement(0, count: Int(last) + 1 - lengths.count)
-                }
-                for (rowid, length) in zip(list.rowids, rowLengths) where lengths[Int(rowid)] != length {
-                    lengths[Int(rowid)] = length
+        do {
+            try pool.read { db in
+                guard try SearchIndex.structure(db) == state else { return }
+                var rowLengths: [Int32] = []
+                let list = try held ?? Self.read(expression, maximumInstances: maximumPhraseInstances, lengths: &rowLengths, db)
+                let known = try needsTotals && list?.rowids.isEmpty == false ? Self.readTotals(expression, db) : nil
+                lock.withLock {
+                    guard structure == state else { return }
+                    if totals == nil { totals = known }
+                    guard held == nil else { return }
+                    guard let list else {
+                        tooLarge.insert(expression)
+                        return
+                    }
+                    guard postings[expression] == nil else { return }
+                    let lengthsNeeded = max(lengths.count, list.rowids.last.map { Int($0) + 1 } ?? 0)
+                    guard heldBytes + list.bytes + lengthsNeeded * 4 <= budget else {
+                        isFull = true
+                        return
+                    }
+                    postings[expression] = list
+                    heldBytes += list.bytes
+                    // Written only where not known yet: a query holding the
+                    // array makes the first write copy it.
+                    if let last = list.rowids.last, Int(last) >= lengths.count {
+                        lengths += repeatElement(0, count: Int(last) + 1 - lengths.count)
+                    }
+                    for (rowid, length) in zip(list.rowids, rowLengths) where lengths[Int(rowid)] != length {
+                        lengths[Int(rowid)] = length
+                    }
                 }
             }
+        } catch {
+            // Not asked again until the index changes: a read failing
+            // for good would otherwise be retried by every query.
+            lock.withLock { if structure == state { _ = tooLarge.insert(expression) } }
         }
     }
 
