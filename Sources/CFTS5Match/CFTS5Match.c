@@ -423,6 +423,7 @@ typedef struct {
     int window_start, window_end;  // the window's instances, in a ring
     int in_window[MAX_CLAUSES];    // instances of each clause in it
     int window_clauses, best_window;
+    int pairs;                     // clause pairs side by side somewhere
 } ProximityWalk;
 
 static void walk_start(ProximityWalk *walk) {
@@ -433,14 +434,16 @@ static void walk_start(ProximityWalk *walk) {
     walk->previous_offset = 0;
     walk->window_start = walk->window_end = 0;
     walk->window_clauses = walk->best_window = 0;
+    walk->pairs = 0;
 }
 
 /// The next instance, of a clause in [0, n).
 static void walk_add(ProximityWalk *walk, int clause, int column, int offset) {
     if (walk->previous_clause >= 0 && walk->previous_clause != clause && column == walk->previous_column
-        && offset - walk->previous_offset <= 1) {
+        && offset - walk->previous_offset <= 1 && !(walk->adjacent[clause] & (1ULL << (walk->previous_clause & 63)))) {
         walk->adjacent[clause] |= 1ULL << (walk->previous_clause & 63);
         walk->adjacent[walk->previous_clause] |= 1ULL << (clause & 63);
+        walk->pairs++;
     }
     walk->previous_clause = clause;
     walk->previous_column = column;
@@ -730,13 +733,18 @@ typedef struct {
     ProximityWalk walk;
     const int *clause_of;
     int n;
+    /// The window and the pairs past which proximity_factor() cannot grow
+    /// for the row: its clauses all in one window, and every pair it counts.
+    int most_window, most_pairs;
 } WalkVisit;
 
+/// Stops the walk once the factor is the most the row's clauses allow: the
+/// rest of its instances cannot change it.
 static int visit_walk(void *context, int phrase, int column, int offset) {
     WalkVisit *visit = (WalkVisit *)context;
     int clause = visit->clause_of[phrase];
     if (clause >= 0 && clause < visit->n) walk_add(&visit->walk, clause, column, offset);
-    return 1;
+    return visit->walk.best_window < visit->most_window || visit->walk.pairs < visit->most_pairs;
 }
 
 typedef struct {
@@ -769,6 +777,8 @@ typedef struct {
     double best_case;
     long tier;
     int typos;
+    /// Clauses it holds, and where its phrases' entries are kept.
+    int clauses_present, slot;
 } Candidate;
 
 /// Moves `heap[i]` down a min-heap of `count` candidates ordered by best
@@ -889,6 +899,8 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
             if (lists[q].rowids == lists[p].rowids && lists[q].count == lists[p].count) same[p] = q;
     }
     Candidate *candidates = NULL;
+    // Each candidate's entry in every phrase's postings, for its walk.
+    int *entries = NULL;
     int candidate_count = 0, candidate_capacity = 0;
     for (;;) {
         long long rowid = 0;
@@ -968,13 +980,20 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         if (candidate_count == candidate_capacity) {
             int capacity = candidate_capacity ? candidate_capacity * 2 : 256;
             Candidate *grown = sqlite3_realloc64(candidates, sizeof(Candidate) * (sqlite3_uint64)capacity);
-            if (!grown) {
+            if (grown) candidates = grown;
+            int *grown_entries =
+                grown ? sqlite3_realloc64(entries, sizeof(int) * (sqlite3_uint64)capacity * (sqlite3_uint64)phrases) : NULL;
+            if (!grown_entries) {
                 sqlite3_free(candidates);
+                sqlite3_free(entries);
                 return SQLITE_NOMEM;
             }
-            candidates = grown;
+            entries = grown_entries;
             candidate_capacity = capacity;
         }
+        memcpy(entries + (size_t)candidate_count * (size_t)phrases, at, sizeof(int) * (size_t)phrases);
+        candidates[candidate_count].slot = candidate_count;
+        candidates[candidate_count].clauses_present = clauses_present;
         Candidate *candidate = &candidates[candidate_count++];
         candidate->rowid = rowid;
         candidate->tier = tier;
@@ -995,16 +1014,19 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         sift_down(candidates, left - 1, 0);
         const Candidate *candidate = &best;
         if (kept == keep && !ranks_before(candidate->best_case, candidate->rowid, out_ranks[0], out_rowids[0])) break;
-        entries_of(lists, phrases, same, candidate->rowid, at);
         WalkVisit visit;
         walk_start(&visit.walk);
         visit.clause_of = stats.clause_of;
         visit.n = n;
-        each_instance(lists, phrases, at, walked, &visit, visit_walk);
+        int k = candidate->clauses_present;
+        visit.most_window = n < 2 ? 0 : k;
+        visit.most_pairs = n < 2 ? 0 : (k * (k - 1) / 2 < n - 1 ? k * (k - 1) / 2 : n - 1);
+        each_instance(lists, phrases, entries + (size_t)candidate->slot * (size_t)phrases, walked, &visit, visit_walk);
         double rank = rank_of(soft, candidate->tier, candidate->typos, candidate->score * walk_factor(&visit.walk, n));
         keep_best(out_ranks, out_rowids, &kept, keep, rank, candidate->rowid);
     }
     sqlite3_free(candidates);
+    sqlite3_free(entries);
     // Best first: insertion sort (a page is a few rows).
     for (int i = 1; i < kept; i++) {
         double rank = out_ranks[i];
