@@ -30,6 +30,9 @@ struct QueryBenchmark {
         try plain.checkpoint()
         let plainFile = plain.generation.file.path
         try plain.close()
+        // The indexes just written are still being flushed to disk by the
+        // kernel for many seconds: wait for it, or the first round pays.
+        sync()
         let queries = try loadQueries(queriesFile, corpus: corpus)
         print("\(summary.added) documents, \(String(format: "%.1f", Double(summary.bytes) / 1_048_576)) MB; \(queries.count) queries\n")
 
