@@ -675,17 +675,26 @@ static int seek(const FouillePostings *list, int from, long long rowid) {
     return high;
 }
 
-/// Each phrase's entry for `rowid` in `at` (-1 where it lacks the row),
-/// sought from the start, or copied from phrase `same[p]` when that is not
-/// -1 (the same postings).
-static void entries_of(const FouillePostings *lists, int phrases, const int *same, long long rowid, int *at) {
+/// Index `i` of `list` if it holds `rowid`, else -1.
+static int entry_at(const FouillePostings *list, int i, long long rowid) {
+    return i < list->count && list->rowids[i] == rowid ? i : -1;
+}
+
+/// Each phrase's entry for `rowid` still unknown (-2) in `at`, -1 where it
+/// lacks the row: copied from phrase `same[p]` when that is not -1 (the
+/// same postings), else sought from `from[p]` (NULL: from the start),
+/// leaving there, when given, where the seek ended.
+static void entries_of(const FouillePostings *lists, int phrases, const int *same, long long rowid, int *from,
+                       int *at) {
     for (int p = 0; p < phrases; p++) {
+        if (at[p] != -2) continue;
         if (same[p] >= 0) {
             at[p] = at[same[p]];
             continue;
         }
-        int i = seek(&lists[p], 0, rowid);
-        at[p] = i < lists[p].count && lists[p].rowids[i] == rowid ? i : -1;
+        int i = seek(&lists[p], from ? from[p] : 0, rowid);
+        if (from) from[p] = i;
+        at[p] = entry_at(&lists[p], i, rowid);
     }
 }
 
@@ -917,24 +926,10 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         // The driving phrases' entries are where the merge stands; the
         // others' are sought from where the previous row left them.
         for (int p = 0; p < phrases; p++) {
-            at[p] = -2;
-            if (!drives[p]) continue;
-            if (driven[p] < lists[p].count && lists[p].rowids[driven[p]] == rowid) {
-                at[p] = driven[p]++;
-            } else {
-                at[p] = -1;
-            }
+            at[p] = drives[p] ? entry_at(&lists[p], driven[p], rowid) : -2;
+            if (at[p] >= 0) driven[p]++;
         }
-        for (int p = 0; p < phrases; p++) {
-            if (at[p] != -2) continue;
-            if (same[p] >= 0) {
-                at[p] = at[same[p]];
-                continue;
-            }
-            int i = seek(&lists[p], cursor[p], rowid);
-            cursor[p] = i;
-            at[p] = i < lists[p].count && lists[p].rowids[i] == rowid ? i : -1;
-        }
+        entries_of(lists, phrases, same, rowid, cursor, at);
 
         int excluded = 0;
         int present[MAX_CLAUSES] = {0}, present_as_typed[MAX_CLAUSES] = {0};
@@ -1041,7 +1036,8 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         out_rowids[j] = rowid;
     }
     for (int k = first_positioned; k < kept; k++) {
-        entries_of(lists, phrases, same, out_rowids[k], at);
+        for (int p = 0; p < phrases; p++) at[p] = -2;
+        entries_of(lists, phrases, same, out_rowids[k], NULL, at);
         PositionVisit visit = {out_positions + (size_t)(k - first_positioned) * 3 * MAX_POSITIONS, 0, 0, depth};
         each_instance(lists, phrases, at, NULL, &visit, visit_position);
         out_position_counts[k - first_positioned] = visit.count;

@@ -284,8 +284,9 @@ public final class SearchIndex: Sendable {
         }
     }
 
-    /// Opens `count` reader connections now (at most the pool's 9), so that
-    /// a process that reads for long (the daemon) holds the same descriptors
+    /// Opens `count` reader connections for queries now (at most
+    /// ``maximumReaders``) and the one postings are read on, so that a
+    /// process that reads for long (the daemon) holds the same descriptors
     /// from start to end.
     ///
     /// A pool opens a reader whenever every open one is busy, and keeps it.
@@ -296,7 +297,7 @@ public final class SearchIndex: Sendable {
     /// reader per query thread, and one for reading postings: the most that
     /// can read at once.
     public func openReaders(_ count: Int) throws {
-        let count = min(count, pool.configuration.maximumReaderCount)
+        let count = min(count, Self.maximumReaders) + 1
         guard count > 1 else { return try read { _ in } }
         // Each reader is held until all are open, else the pool would hand
         // the same one out again.

@@ -37,7 +37,7 @@ final class LiveIndex: Sendable {
 
     private static func open(_ location: IndexLocation, readers: Int, postingsMemory: Int) throws -> SearchIndex {
         let index = try SearchIndex.open(location, readOnly: true)
-        try index.openReaders(readers + 1)  // and one for reading postings
+        try index.openReaders(readers)
         index.holdPostings(upTo: postingsMemory, settling: .seconds(1))
         return index
     }
