@@ -491,16 +491,22 @@ static int proximity(const Fts5ExtensionApi *api, Fts5Context *fts, const QueryS
 
 /// The tier of a row holding the clauses `present` (see tier_rank()), and
 /// its typos: clauses it holds only through corrections.
-static void tier_of(const int *present, const int *present_as_typed, int n, long *tier, int *typos) {
-    int j = 0;
-    while (j < n && !present[j]) j++;
+static void tier_of(unsigned long long present, unsigned long long present_as_typed, int n, long *tier, int *typos) {
+    if (n < 64) {
+        present &= (1ULL << n) - 1;
+        present_as_typed &= (1ULL << n) - 1;
+    }
+    int j = present ? __builtin_ctzll(present) : n;
     int run = 0;
-    while (j + run < n && present[j + run]) run++;
+    if (present) {
+        unsigned long long rest = ~(present >> j);
+        run = rest ? __builtin_ctzll(rest) : 64 - j;
+        if (run > n - j) run = n - j;
+    }
     *tier = 0;
     for (int i = 0; i < j; i++) *tier += n - i;
     *tier += n - j - run;
-    *typos = 0;
-    for (int c = 0; c < n; c++) *typos += present[c] && !present_as_typed[c];
+    *typos = __builtin_popcountll(present & ~present_as_typed);
 }
 
 static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
@@ -527,8 +533,7 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
     double frequency[MAX_PHRASES] = {0};
     int deferred[MAX_PHRASES] = {0};
     double deferred_bound = 0.0;
-    int present[MAX_CLAUSES] = {0};
-    int present_as_typed[MAX_CLAUSES] = {0};
+    unsigned long long present = 0, present_as_typed = 0;
     for (int p = 0; rc == SQLITE_OK && p < stats->phrases; p++) {
         int clause = clause_of[p];
         if (clause == -2) continue;  // a repeated phrase, there to restrict the rows: counted once
@@ -537,8 +542,8 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
         rc = api->xPhraseFirst(fts, p, &iterator, &column, &offset);
         if (rc != SQLITE_OK || column < 0) continue;
         if (clause >= 0 && clause < n) {
-            present[clause] = 1;
-            if (!corrected[p]) present_as_typed[clause] = 1;
+            present |= 1ULL << clause;
+            if (!corrected[p]) present_as_typed |= 1ULL << clause;
         }
         if (stats->may_defer && stats->idf[p] < DEFERRED_IDF) {
             deferred[p] = 1;
@@ -563,8 +568,7 @@ static void tier_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
     // Proximity walks every instance in order, the costly part: a row that
     // cannot reach the page even with the most proximity gives is left at
     // that best case, which sorts after the page all the same.
-    int clauses_present = 0;
-    for (int c = 0; c < n; c++) clauses_present += present[c];
+    int clauses_present = __builtin_popcountll(present);
     double best_case = rank_of(soft, tier, typos, (score + deferred_bound) * maximum_proximity(n, clauses_present));
     if (stats->best && stats->kept == stats->keep && best_case >= stats->best[0]) {
         result_rank(api, fts, ctx, stats, best_case, 0);
@@ -708,7 +712,7 @@ static int offset_of(unsigned int instance) { return (int)(instance & ((1u << FO
 
 /// `only`: when not NULL, the phrases to visit (only[p] nonzero); the
 /// others are left out without changing the order of the rest.
-static void each_instance(const FouillePostings *lists, int phrases, const int *at, const int *only, void *context,
+static inline __attribute__((always_inline)) void each_instance(const FouillePostings *lists, int phrases, const int *at, const int *only, void *context,
                           InstanceVisitor each) {
     int active[MAX_PHRASES], next[MAX_PHRASES], end[MAX_PHRASES];
     unsigned int head[MAX_PHRASES];
@@ -764,7 +768,9 @@ typedef struct {
 static int visit_position(void *context, int phrase, int column, int offset) {
     PositionVisit *visit = (PositionVisit *)context;
     if (visit->seen++ >= MAX_POSITIONS) return 0;
-    if (visit->depth > 0 && offset >= visit->depth) return 1;
+    // Instances come by column, then offset: past the depth in the last
+    // column, every one left is too.
+    if (visit->depth > 0 && offset >= visit->depth) return column != FOUILLE_POSTING_COLUMNS - 1;
     visit->out[3 * visit->count] = column;
     visit->out[3 * visit->count + 1] = offset;
     visit->out[3 * visit->count + 2] = phrase;
@@ -907,6 +913,28 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         for (int q = 0; q < p && same[p] < 0; q++)
             if (lists[q].rowids == lists[p].rowids && lists[q].count == lists[p].count) same[p] = q;
     }
+    // The clauses a row must hold when every one is required.
+    int required_clauses = n < clauses ? n : clauses;
+    unsigned long long required = required_clauses >= 64 ? ~0ULL
+                                : required_clauses <= 0 ? 0 : (1ULL << required_clauses) - 1;
+    // What each step of a row needs, worked out once: the phrases that
+    // drive, those sought or copied (in phrase order: a copy's original
+    // comes first), those scored, and each phrase's bit among the clauses.
+    int driving[MAX_PHRASES], others[MAX_PHRASES], scored[MAX_PHRASES];
+    int driving_count = 0, other_count = 0, scored_count = 0;
+    unsigned long long clause_bit[MAX_PHRASES], typed_bit[MAX_PHRASES];
+    int exclusion[MAX_PHRASES];
+    for (int p = 0; p < phrases; p++) {
+        if (drives[p]) driving[driving_count++] = p; else others[other_count++] = p;
+        int clause = stats.clause_of[p];
+        if (clause != -2) scored[scored_count++] = p;
+        clause_bit[p] = clause >= 0 && clause < n ? 1ULL << clause : 0;
+        typed_bit[p] = stats.corrected[p] ? 0 : clause_bit[p];
+        exclusion[p] = clause == -1;
+    }
+    // proximity_factor()'s most for a row holding k clauses, k = 0...n.
+    double most_proximity[MAX_CLAUSES + 1];
+    for (int k = 0; k <= n; k++) most_proximity[k] = maximum_proximity(n, k);
     Candidate *candidates = NULL;
     // Each candidate's entry in every phrase's postings, for its walk.
     int *entries = NULL;
@@ -914,8 +942,9 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
     for (;;) {
         long long rowid = 0;
         int found = 0;
-        for (int p = 0; p < phrases; p++) {
-            if (!drives[p] || driven[p] >= lists[p].count) continue;
+        for (int d = 0; d < driving_count; d++) {
+            int p = driving[d];
+            if (driven[p] >= lists[p].count) continue;
             long long candidate = lists[p].rowids[driven[p]];
             if (!found || candidate < rowid) {
                 rowid = candidate;
@@ -924,56 +953,58 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         }
         if (!found) break;
         // The driving phrases' entries are where the merge stands; the
-        // others' are sought from where the previous row left them.
-        for (int p = 0; p < phrases; p++) {
-            at[p] = drives[p] ? entry_at(&lists[p], driven[p], rowid) : -2;
+        // others' are copied, or sought from where the previous row left them.
+        for (int d = 0; d < driving_count; d++) {
+            int p = driving[d];
+            at[p] = entry_at(&lists[p], driven[p], rowid);
             if (at[p] >= 0) driven[p]++;
         }
-        entries_of(lists, phrases, same, rowid, cursor, at);
-
-        int excluded = 0;
-        int present[MAX_CLAUSES] = {0}, present_as_typed[MAX_CLAUSES] = {0};
-        for (int p = 0; p < phrases; p++) {
-            if (at[p] < 0) continue;
-            int clause = stats.clause_of[p];
-            if (clause == -1) excluded = 1;
-            if (clause >= 0 && clause < n) {
-                present[clause] = 1;
-                if (!stats.corrected[p]) present_as_typed[clause] = 1;
+        for (int o = 0; o < other_count; o++) {
+            int p = others[o];
+            if (same[p] >= 0) {
+                at[p] = at[same[p]];
+            } else {
+                cursor[p] = seek(&lists[p], cursor[p], rowid);
+                at[p] = entry_at(&lists[p], cursor[p], rowid);
             }
         }
-        if (excluded) continue;
-        if (matching == FOUILLE_MATCH_ALL) {
-            int all = 1;
-            for (int c = 0; c < n && c < clauses; c++) all &= present[c];
-            if (!all) continue;
-        }
-        double frequency[MAX_PHRASES];
-        memset(frequency, 0, sizeof(double) * (size_t)phrases);
+
+        unsigned long long present = 0, present_as_typed = 0;
+        int excluded = 0;
         for (int p = 0; p < phrases; p++) {
-            if (at[p] < 0 || stats.clause_of[p] == -2) continue;
+            if (at[p] < 0) continue;
+            present |= clause_bit[p];
+            present_as_typed |= typed_bit[p];
+            excluded |= exclusion[p];
+        }
+        if (excluded) continue;
+        if (matching == FOUILLE_MATCH_ALL && (present & required) != required) continue;
+        int length = rowid < length_count ? lengths[rowid] : 0;
+        double norm = BM25_K1 * (1 - BM25_B + BM25_B * (double)length / stats.average_length);
+        // Summed in phrase order, as tier_rank() sums: the same score to the
+        // last bit (an absent phrase's share is 0, which adds nothing).
+        double score = 0.0;
+        for (int s = 0; s < scored_count; s++) {
+            int p = scored[s];
+            if (at[p] < 0) continue;
+            double frequency = 0.0;
             const unsigned char *counts =
                 exact_counts[p] ? lists[p].column_counts + (size_t)at[p] * FOUILLE_POSTING_COLUMNS : NULL;
             if (counts && counts[0] < FOUILLE_COUNT_SATURATED && counts[1] < FOUILLE_COUNT_SATURATED &&
                 counts[2] < FOUILLE_COUNT_SATURATED) {
-                for (int c = 0; c < FOUILLE_POSTING_COLUMNS; c++)
-                    frequency[p] += (double)counts[c] * weight[p][c];
-                continue;
+                for (int c = 0; c < FOUILLE_POSTING_COLUMNS; c++) frequency += (double)counts[c] * weight[p][c];
+            } else {
+                for (int i = lists[p].starts[at[p]]; i < lists[p].starts[at[p] + 1]; i++)
+                    frequency += instance_weight(&stats, p, column_of(lists[p].instances[i]));
             }
-            for (int i = lists[p].starts[at[p]]; i < lists[p].starts[at[p] + 1]; i++)
-                frequency[p] += instance_weight(&stats, p, column_of(lists[p].instances[i]));
+            score += bm25_share(&stats, p, frequency, norm);
         }
-        int length = rowid < length_count ? lengths[rowid] : 0;
-        double norm = BM25_K1 * (1 - BM25_B + BM25_B * (double)length / stats.average_length);
-        double score = 0.0;
-        for (int p = 0; p < phrases; p++) score += bm25_share(&stats, p, frequency[p], norm);
         long tier = 0;
         int typos = 0;
         if (!soft) tier_of(present, present_as_typed, n, &tier, &typos);
-        int clauses_present = 0;
-        for (int c = 0; c < n; c++) clauses_present += present[c];
+        int clauses_present = __builtin_popcountll(present);
         if (candidate_count == candidate_capacity) {
-            int capacity = candidate_capacity ? candidate_capacity * 2 : 256;
+            int capacity = candidate_capacity ? candidate_capacity * 2 : 1024;
             Candidate *grown = sqlite3_realloc64(candidates, sizeof(Candidate) * (sqlite3_uint64)capacity);
             if (grown) candidates = grown;
             int *grown_entries =
@@ -994,7 +1025,7 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         candidate->tier = tier;
         candidate->typos = typos;
         candidate->score = score;
-        candidate->best_case = rank_of(soft, tier, typos, score * maximum_proximity(n, clauses_present));
+        candidate->best_case = rank_of(soft, tier, typos, score * most_proximity[clauses_present]);
     }
     // Proximity walks a row's instances, the costly part: rows are walked
     // best bound first, and once the page is full, the first row whose
