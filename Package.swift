@@ -29,6 +29,7 @@ let package = Package(
         // An FTS5 auxiliary function (matched clauses per row) in C, against
         // SQLite's extension API.
         .target(name: "CFTS5Match", linkerSettings: [.linkedLibrary("sqlite3")]),
+        .target(name: "CFixedPoint"),
         // Snowball stemmers (Debian's libstemmer-dev).
         .systemLibrary(name: "CSnowball", providers: [.apt(["libstemmer-dev"])]),
 
@@ -50,7 +51,7 @@ let package = Package(
         .target(
             name: "FouilleServer",
             dependencies: [
-                "FouilleIndex",
+                "FouilleIndex", "CFixedPoint",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

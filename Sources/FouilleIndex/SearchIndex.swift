@@ -175,13 +175,13 @@ public final class SearchIndex: Sendable {
 
     /// Turns SQLite's codes into messages that say which file and what to do.
     @discardableResult
-    static func mapErrors<T>(path: String, _ body: () throws -> T) throws -> T {
+    static func mapErrors<T>(path: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as DatabaseError {
             switch error.resultCode {
             case .SQLITE_NOTADB, .SQLITE_CORRUPT:
-                throw IndexError.corrupt(path: path, reason: error.message ?? "\(error.resultCode)")
+                throw IndexError.corrupt(path: path(), reason: error.message ?? "\(error.resultCode)")
             case .SQLITE_INTERRUPT:
                 throw IndexError.timeout
             case .SQLITE_ERROR where (error.message ?? "").contains("fts5"):
@@ -189,14 +189,14 @@ public final class SearchIndex: Sendable {
                 // still, the client hears about its query, not about SQLite.
                 throw IndexError.badQuery(error.message ?? "")
             case .SQLITE_CANTOPEN:
-                throw IndexError.database("cannot open \(path): \(error.message ?? "permission denied or missing")")
+                throw IndexError.database("cannot open \(path()): \(error.message ?? "permission denied or missing")")
             case .SQLITE_READONLY:
                 // WAL mode keeps -wal and -shm files beside the database, and
                 // even a reader must be able to create them.
                 throw IndexError.database(
-                    "\(path): \(error.message ?? "read-only") (this user may not write the index folder, which SQLite needs even to read it: query through the daemon, or run as the index's owner)")
+                    "\(path()): \(error.message ?? "read-only") (this user may not write the index folder, which SQLite needs even to read it: query through the daemon, or run as the index's owner)")
             default:
-                throw IndexError.database("\(path): \(error.message ?? "\(error.resultCode)")")
+                throw IndexError.database("\(path()): \(error.message ?? "\(error.resultCode)")")
             }
         }
     }

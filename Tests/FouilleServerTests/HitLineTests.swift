@@ -135,7 +135,7 @@ final class HitLineTests: XCTestCase {
 
     func testScoresAreWrittenAsPrintfWritesThem() {
         var random = SystemRandomNumberGenerator()
-        var values: [Double] = [0, -0.0, 0.00005, 0.00015, 0.99995, 1.5, 55.99996, -3.25, 1e20, 123456.78905, 2.675]
+        var values: [Double] = [0, -0.0, 0.00005, 0.00015, 0.99995, 1.5, 55.99996, -3.25, 1e20, 123456.78905, 2.675, 1e300, -1e300, .infinity, .nan]
         values += (0..<5_000).map { _ in Double.random(in: 0..<60, using: &random) }
         values += (0..<1_000).map { _ in Double(Int.random(in: 0...600_000, using: &random)) / 10_000 + 0.00005 }
         for value in values {

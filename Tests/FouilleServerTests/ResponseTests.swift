@@ -128,6 +128,19 @@ final class ResponseTests: XCTestCase {
         XCTAssertEqual(buffer.readableBytes, 16)
     }
 
+    func testEncodedByteCountIsWhatEncodingWrites() {
+        let responses: [Response] = [
+            .ok(), .ok("PONG"),
+            .ok("total=2", lines: [Response.dataLine(["HIT", "1", "2.5000", "a", "Œuvre d'été", "[œuvre]"]), "x"]),
+            .error(ProtocolError(.timeout, "trop long\tvraiment")),
+        ]
+        for response in responses {
+            var buffer = ByteBuffer()
+            response.encode(into: &buffer)
+            XCTAssertEqual(response.encodedByteCount, buffer.readableBytes)
+        }
+    }
+
     func testEveryEncodedResponseHasExactlyOneFinalLine() {
         let responses: [Response] = [
             .ok(), .ok("PONG"), .ok("BYE", close: true),

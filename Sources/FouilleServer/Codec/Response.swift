@@ -30,6 +30,12 @@ public struct Response: Equatable, Sendable {
         }))
     }
 
+    /// The bytes ``encode(into:)`` writes: a buffer of this capacity is
+    /// never grown (a page of hits is a few kilobytes).
+    public var encodedByteCount: Int {
+        lines.reduce(final.utf8.count + 1) { $0 + $1.utf8.count + 1 }
+    }
+
     /// The response as bytes, each line ended by LF.
     public func encode(into buffer: inout ByteBuffer) {
         for line in lines {

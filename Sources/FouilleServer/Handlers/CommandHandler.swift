@@ -101,7 +101,7 @@ final class CommandHandler: ChannelInboundHandler {
         case .success(let value): response = value
         case .failure(let error): response = .error(ProtocolError(.internal, "\(error)"))
         }
-        var buffer = context.channel.allocator.buffer(capacity: 256)
+        var buffer = context.channel.allocator.buffer(capacity: response.encodedByteCount)
         response.encode(into: &buffer)
         let written = context.writeAndFlush(wrapOutboundOut(buffer))
         answering = false
