@@ -90,11 +90,15 @@ enum Lexer {
     }
 
     static func pieces(of text: String) -> [Piece] {
-        let chars = Array(text)
+        // Scalars, not Characters: cutting the query into grapheme clusters
+        // was half of parsing it, and what the lexer looks for is one scalar
+        // each. (A Character is whitespace when its first scalar is.)
+        let chars = Array(text.unicodeScalars)
+        func string(_ range: Range<Int>) -> String { String(String.UnicodeScalarView(chars[range])) }
         var pieces: [Piece] = []
         var i = 0
         var negateNext = false
-        func isSpace(_ c: Character) -> Bool { c.isWhitespace || c == "(" || c == ")" }
+        func isSpace(_ c: Unicode.Scalar) -> Bool { c.properties.isWhitespace || c == "(" || c == ")" }
 
         while i < chars.count {
             while i < chars.count, isSpace(chars[i]) { i += 1 }
@@ -107,7 +111,7 @@ enum Lexer {
             }
             var field: SearchQuery.Field?
             if let colon = chars[i...].prefix(6).firstIndex(of: ":"), colon + 1 < chars.count, !isSpace(chars[colon + 1]),
-                let named = SearchQuery.Field(rawValue: String(chars[i..<colon]).lowercased())
+                let named = SearchQuery.Field(rawValue: string(i..<colon).lowercased())
             {
                 field = named
                 i = colon + 1
@@ -117,13 +121,13 @@ enum Lexer {
                     i += 1  // An unbalanced quote: the rest is plain text.
                     continue
                 }
-                pieces.append(.term(String(chars[(i + 1)..<close]), .phrase, field, negated: negated))
+                pieces.append(.term(string((i + 1)..<close), .phrase, field, negated: negated))
                 i = close + 1
                 continue
             }
             var end = i
             while end < chars.count, !isSpace(chars[end]), !(chars[end] == "\"" && end > i) { end += 1 }
-            var word = String(chars[i..<end]).replacingQuotes(with: " ")
+            var word = string(i..<end).replacingQuotes(with: " ")
             i = end
             if field == nil, !negated {
                 if word == "OR" { pieces.append(.or); continue }

@@ -20,6 +20,15 @@ final class QueryParserTests: XCTestCase {
         XCTAssertEqual(parser.parse("russie AND ukraine")?.expression, "(\"russie\" AND \"ukraine\")")
     }
 
+    func testDecomposedAccentsAndUnusualSpacesSplitAsTyped() {
+        // A combining accent stays in its word; no-break and ideographic spaces separate words.
+        let decomposed = parser.parse("Core\u{301}e du\u{00A0}Nord\u{3000}-Se\u{301}oul")
+        let composed = parser.parse("Corée du Nord -Séoul")
+        XCTAssertEqual(decomposed?.clauses.map { $0.alternatives.map(\.terms) }, composed?.clauses.map { $0.alternatives.map(\.terms) })
+        XCTAssertEqual(decomposed?.excluded.map(\.terms), composed?.excluded.map(\.terms))
+        XCTAssertEqual(decomposed?.excluded.count, 1)
+    }
+
     func testCompoundWordsBecomePhrases() {
         let query = parser.parse("États-Unis")
         XCTAssertEqual(query?.clauses.first?.alternatives.first?.kind, .phrase)
