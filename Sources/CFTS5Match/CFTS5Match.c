@@ -979,30 +979,9 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         }
         if (excluded) continue;
         if (matching == FOUILLE_MATCH_ALL && (present & required) != required) continue;
-        int length = rowid < length_count ? lengths[rowid] : 0;
-        double norm = BM25_K1 * (1 - BM25_B + BM25_B * (double)length / stats.average_length);
-        // Summed in phrase order, as tier_rank() sums: the same score to the
-        // last bit (an absent phrase's share is 0, which adds nothing).
-        double score = 0.0;
-        for (int s = 0; s < scored_count; s++) {
-            int p = scored[s];
-            if (at[p] < 0) continue;
-            double frequency = 0.0;
-            const unsigned char *counts =
-                exact_counts[p] ? lists[p].column_counts + (size_t)at[p] * FOUILLE_POSTING_COLUMNS : NULL;
-            if (counts && counts[0] < FOUILLE_COUNT_SATURATED && counts[1] < FOUILLE_COUNT_SATURATED &&
-                counts[2] < FOUILLE_COUNT_SATURATED) {
-                for (int c = 0; c < FOUILLE_POSTING_COLUMNS; c++) frequency += (double)counts[c] * weight[p][c];
-            } else {
-                for (int i = lists[p].starts[at[p]]; i < lists[p].starts[at[p] + 1]; i++)
-                    frequency += instance_weight(&stats, p, column_of(lists[p].instances[i]));
-            }
-            score += bm25_share(&stats, p, frequency, norm);
-        }
         long tier = 0;
         int typos = 0;
         if (!soft) tier_of(present, present_as_typed, n, &tier, &typos);
-        int clauses_present = __builtin_popcountll(present);
         if (candidate_count == candidate_capacity) {
             int capacity = candidate_capacity ? candidate_capacity * 2 : 1024;
             Candidate *grown = sqlite3_realloc64(candidates, sizeof(Candidate) * (sqlite3_uint64)capacity);
@@ -1018,14 +997,56 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
             candidate_capacity = capacity;
         }
         memcpy(entries + (size_t)candidate_count * (size_t)phrases, at, sizeof(int) * (size_t)phrases);
-        candidates[candidate_count].slot = candidate_count;
-        candidates[candidate_count].clauses_present = clauses_present;
-        Candidate *candidate = &candidates[candidate_count++];
+        Candidate *candidate = &candidates[candidate_count];
+        candidate->slot = candidate_count++;
+        candidate->clauses_present = __builtin_popcountll(present);
         candidate->rowid = rowid;
         candidate->tier = tier;
         candidate->typos = typos;
+    }
+    // Then their scores, in a second pass: the counts and lengths it reads
+    // are scattered over megabytes, and here where each one is is known
+    // ahead, so it is asked of memory a few rows early. Read as the rows
+    // were found, a row waited for each of them in turn (a third of the
+    // time spent choosing).
+    enum { PREFETCH_ROWS = 8 };
+    for (int k = 0; k < candidate_count; k++) {
+        if (k + PREFETCH_ROWS < candidate_count) {
+            const Candidate *ahead = &candidates[k + PREFETCH_ROWS];
+            const int *ahead_at = entries + (size_t)ahead->slot * (size_t)phrases;
+            if (ahead->rowid < length_count) __builtin_prefetch(&lengths[ahead->rowid]);
+            for (int s = 0; s < scored_count; s++) {
+                int p = scored[s];
+                if (ahead_at[p] >= 0 && lists[p].column_counts)
+                    __builtin_prefetch(lists[p].column_counts + (size_t)ahead_at[p] * FOUILLE_POSTING_COLUMNS);
+            }
+        }
+        Candidate *candidate = &candidates[k];
+        const int *row_at = entries + (size_t)candidate->slot * (size_t)phrases;
+        long long rowid = candidate->rowid;
+        int length = rowid < length_count ? lengths[rowid] : 0;
+        double norm = BM25_K1 * (1 - BM25_B + BM25_B * (double)length / stats.average_length);
+        // Summed in phrase order, as tier_rank() sums: the same score to the
+        // last bit (an absent phrase's share is 0, which adds nothing).
+        double score = 0.0;
+        for (int s = 0; s < scored_count; s++) {
+            int p = scored[s];
+            if (row_at[p] < 0) continue;
+            double frequency = 0.0;
+            const unsigned char *counts =
+                exact_counts[p] ? lists[p].column_counts + (size_t)row_at[p] * FOUILLE_POSTING_COLUMNS : NULL;
+            if (counts && counts[0] < FOUILLE_COUNT_SATURATED && counts[1] < FOUILLE_COUNT_SATURATED &&
+                counts[2] < FOUILLE_COUNT_SATURATED) {
+                for (int c = 0; c < FOUILLE_POSTING_COLUMNS; c++) frequency += (double)counts[c] * weight[p][c];
+            } else {
+                for (int i = lists[p].starts[row_at[p]]; i < lists[p].starts[row_at[p] + 1]; i++)
+                    frequency += instance_weight(&stats, p, column_of(lists[p].instances[i]));
+            }
+            score += bm25_share(&stats, p, frequency, norm);
+        }
         candidate->score = score;
-        candidate->best_case = rank_of(soft, tier, typos, score * most_proximity[clauses_present]);
+        candidate->best_case =
+            rank_of(soft, candidate->tier, candidate->typos, score * most_proximity[candidate->clauses_present]);
     }
     // Proximity walks a row's instances, the costly part: rows are walked
     // best bound first, and once the page is full, the first row whose
