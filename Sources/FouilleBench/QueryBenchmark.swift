@@ -57,6 +57,14 @@ struct QueryBenchmark {
                          run.queriesPerSecond, run.percentile(0.50), run.percentile(0.95), run.percentile(0.99),
                          run.latencies.max() ?? 0, run.errors))
         }
+        // This machine's speed moves by a third within minutes: the ratio to
+        // the baseline in the same round says more than either time alone.
+        print("")
+        for round in 0..<2 {
+            let one = rows[3 * round].1.percentile(0.5), plain = rows[3 * round + 2].1.percentile(0.5)
+            print(String(format: "round %d: socket p50 %.3f ms, 1/%.0f of plain FTS5 OR's %.1f ms", round + 1, one,
+                         plain / max(one, 1e-9), plain))
+        }
         let last = rows.suffix(3).map(\.1)
         print(String(format: "\nscaling 16/1 connections: %.2f× (target ≥ 1.6×); socket p50 %.3f ms (target < 1), p99 %.3f ms (target < 10)",
                      last[1].queriesPerSecond / last[0].queriesPerSecond, last[0].percentile(0.5), last[0].percentile(0.99)))
