@@ -684,14 +684,15 @@ static int entry_at(const FouillePostings *list, int i, long long rowid) {
     return i < list->count && list->rowids[i] == rowid ? i : -1;
 }
 
-/// Each phrase's entry for `rowid` still unknown (-2) in `at`, -1 where it
-/// lacks the row: copied from phrase `same[p]` when that is not -1 (the
-/// same postings), else sought from `from[p]` (NULL: from the start),
+/// The entries for `rowid` of the phrases `which` (`count` of them, in
+/// phrase order) in `at`, -1 where a phrase lacks the row: copied from
+/// phrase `same[p]` when that is not -1 (the same postings; its entry is
+/// known first), else sought from `from[p]` (NULL: from the start),
 /// leaving there, when given, where the seek ended.
-static void entries_of(const FouillePostings *lists, int phrases, const int *same, long long rowid, int *from,
-                       int *at) {
-    for (int p = 0; p < phrases; p++) {
-        if (at[p] != -2) continue;
+static void entries_of(const FouillePostings *lists, const int *which, int count, const int *same, long long rowid,
+                       int *from, int *at) {
+    for (int w = 0; w < count; w++) {
+        int p = which[w];
         if (same[p] >= 0) {
             at[p] = at[same[p]];
             continue;
@@ -923,11 +924,12 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
     // What each step of a row needs, worked out once: the phrases that
     // drive, those sought or copied (in phrase order: a copy's original
     // comes first), those scored, and each phrase's bit among the clauses.
-    int driving[MAX_PHRASES], others[MAX_PHRASES], scored[MAX_PHRASES];
+    int driving[MAX_PHRASES], others[MAX_PHRASES], scored[MAX_PHRASES], every[MAX_PHRASES];
     int driving_count = 0, other_count = 0, scored_count = 0;
     unsigned long long clause_bit[MAX_PHRASES], typed_bit[MAX_PHRASES];
     int exclusion[MAX_PHRASES];
     for (int p = 0; p < phrases; p++) {
+        every[p] = p;
         if (drives[p]) driving[driving_count++] = p; else others[other_count++] = p;
         int clause = stats.clause_of[p];
         if (clause != -2) scored[scored_count++] = p;
@@ -962,15 +964,7 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
             at[p] = entry_at(&lists[p], driven[p], rowid);
             if (at[p] >= 0) driven[p]++;
         }
-        for (int o = 0; o < other_count; o++) {
-            int p = others[o];
-            if (same[p] >= 0) {
-                at[p] = at[same[p]];
-            } else {
-                cursor[p] = seek(&lists[p], cursor[p], rowid);
-                at[p] = entry_at(&lists[p], cursor[p], rowid);
-            }
-        }
+        entries_of(lists, others, other_count, same, rowid, cursor, at);
 
         unsigned long long present = 0, present_as_typed = 0;
         int excluded = 0;
@@ -1091,8 +1085,7 @@ int fouille_rank_postings(const FouillePostings *lists, int phrases, const char 
         out_rowids[j] = rowid;
     }
     for (int k = first_positioned; k < kept; k++) {
-        for (int p = 0; p < phrases; p++) at[p] = -2;
-        entries_of(lists, phrases, same, out_rowids[k], NULL, at);
+        entries_of(lists, every, phrases, same, out_rowids[k], NULL, at);
         PositionVisit visit = {out_positions + (size_t)(k - first_positioned) * 3 * MAX_POSITIONS, 0, 0, depth};
         each_instance(lists, phrases, at, NULL, &visit, visit_position);
         out_position_counts[k - first_positioned] = visit.count;

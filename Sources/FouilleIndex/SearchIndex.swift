@@ -203,7 +203,6 @@ public final class SearchIndex: Sendable {
 
     // MARK: - Reading
 
-    /// The number of documents in this generation.
     /// The phrases whose postings are held in memory for ranking, and their bytes.
     public var heldPostings: (phrases: Int, bytes: Int) { (postings.heldPhrases, postings.bytes) }
 
@@ -217,6 +216,7 @@ public final class SearchIndex: Sendable {
         postings.settling = settling
     }
 
+    /// The number of documents in this generation.
     public func documentCount() throws -> Int {
         try read { try Int.fetchOne($0, sql: "SELECT count(*) FROM documents") ?? 0 }
     }
