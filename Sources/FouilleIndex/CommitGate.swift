@@ -27,6 +27,13 @@ final class CommitGate: @unchecked Sendable {
         lock.withLock { pending = outcome }
     }
 
+    /// Whether a started check has not ended yet (its verdict may be ready
+    /// and not yet asked for: that is not running).
+    var isRunning: Bool {
+        guard let outcome = lock.withLock({ pending }) else { return false }
+        return outcome.done.wait(timeout: .now()) == .timedOut
+    }
+
     /// Waits for a started check and throws what it found, once; returns at
     /// once when none is pending.
     func pass() throws {

@@ -379,6 +379,12 @@ public final class SearchIndex: Sendable {
         }
     }
 
+    /// Whether the check started by ``checkBeforeFirstCommit(timeLimit:cutShort:)``
+    /// is still reading the file. A writer with more to write may as well do
+    /// it in the transaction that waits for the verdict: it commits (or rolls
+    /// back) all of it together.
+    public var isCheckRunning: Bool { commitGate.isRunning }
+
     /// The verdict of a check started by ``checkBeforeFirstCommit(timeLimit:cutShort:)``
     /// that no commit has asked for yet.
     public func passCheck() throws {

@@ -11,8 +11,10 @@ public struct IngestOptions: Sendable {
     public var maximumFileSize: Int64 = 10 * 1_048_576
     public var markers: BoilerplateMarkers = .french
     /// A batch is committed once it holds this many files or bytes, whichever
-    /// comes first: a killed run loses at most one batch, and a transaction
-    /// per file would be an fsync per file.
+    /// comes first: a killed run loses at most one batch (or, at its start,
+    /// the batches written while the whole-file check ran, which commit
+    /// together once it has passed), and a transaction per file would be an
+    /// fsync per file.
     public var batchFiles = 500
     public var batchBytes: Int64 = 16 * 1_048_576
     /// The priority of the reading and analysing threads. libdispatch sets
@@ -140,35 +142,91 @@ public final class Ingester: @unchecked Sendable {
 
     /// Reads and parses one batch while the previous one is written: file
     /// work and SQLite (where the French analysis runs, inside FTS5) overlap
-    /// on two cores. Batches are written in order, one transaction each.
+    /// on two cores. Batches are written in order, one transaction each,
+    /// except while the whole-file check the first commit waits for is still
+    /// running (``SearchIndex/isCheckRunning``): the batches ready meanwhile
+    /// join that first transaction instead of waiting. The check reads the
+    /// whole file, so it takes longer as the index grows; waiting for it made
+    /// each ingest slower by a second per gigabyte of index.
     private func ingest(_ candidates: [DirectoryWalker.Candidate], from root: String,
                         into summary: inout IngestSummary, tracker: inout ProgressTracker) throws {
         let known = try index.fileStates(source: root)
-        let batches = batches(of: candidates, known: known)
-        let reader = DispatchQueue(label: "fouille.ingest.reader", qos: options.qos)
-        final class Slot: @unchecked Sendable { var prepared: Prepared? }
-        var next = batches.first.map { prepare($0, from: root, known: known) }
-        for position in batches.indices {
-            guard let current = next else { break }
-            let slot = Slot()
-            let ahead = DispatchGroup()
-            if position + 1 < batches.count {
-                let batch = batches[position + 1]
-                reader.async(group: ahead) { slot.prepared = self.prepare(batch, from: root, known: known) }
+        let ahead = ReadAhead(batches(of: candidates, known: known), qos: options.qos) {
+            self.prepare($0, from: root, known: known)
+        }
+        defer { ahead.finish(releasing: index.releaseAnalysis) }
+        while let first = ahead.next() {
+            var written = [first]
+            defer { for batch in written { batch.analyzed.map(index.releaseAnalysis) } }
+            var outcomes: [(id: String, outcome: IndexWriter.Outcome?)] = []
+            if first.changes.isEmpty {
+                for candidate in first.candidates { tracker.advance(bytes: candidate.size) }
+            } else {
+                outcomes = try index.write { writer in
+                    try writer.addSource(root)
+                    var outcomes: [(id: String, outcome: IndexWriter.Outcome?)] = []
+                    var batch = first
+                    while true {
+                        outcomes += try write(batch.changes, with: writer)
+                        for candidate in batch.candidates { tracker.advance(bytes: candidate.size) }
+                        guard index.isCheckRunning, let following = ahead.next() else { return outcomes }
+                        written.append(following)
+                        batch = following
+                    }
+                }
             }
-            defer { ahead.wait() }
-            summary.unchanged += current.summary.unchanged
-            summary.skipped += current.summary.skipped
-            summary.failed += current.summary.failed
-            summary.bytes += current.summary.bytes
-            defer { current.analyzed.map(index.releaseAnalysis) }
-            try write(current.changes, from: root, into: &summary)
-            for candidate in current.candidates { tracker.advance(bytes: candidate.size) }
-            ahead.wait()
-            next = slot.prepared
+            for batch in written {
+                summary.unchanged += batch.summary.unchanged
+                summary.skipped += batch.summary.skipped
+                summary.failed += batch.summary.failed
+                summary.bytes += batch.summary.bytes
+            }
+            count(outcomes, from: root, into: &summary)
         }
         if known.isEmpty && candidates.isEmpty {
             try index.write { try $0.addSource(root) }
+        }
+    }
+
+    /// Batches prepared one ahead on a reading thread, in order.
+    private final class ReadAhead: @unchecked Sendable {
+        private let batches: [ArraySlice<DirectoryWalker.Candidate>]
+        private let prepare: (ArraySlice<DirectoryWalker.Candidate>) -> Prepared
+        private let reader: DispatchQueue
+        private let ready = DispatchGroup()
+        private var position = 0
+        private var slot: Prepared?
+
+        init(_ batches: [ArraySlice<DirectoryWalker.Candidate>], qos: DispatchQoS,
+             prepare: @escaping (ArraySlice<DirectoryWalker.Candidate>) -> Prepared) {
+            self.batches = batches
+            self.prepare = prepare
+            self.reader = DispatchQueue(label: "fouille.ingest.reader", qos: qos)
+            startPreparing()
+        }
+
+        /// The next batch, once prepared; the one after it starts preparing.
+        func next() -> Prepared? {
+            ready.wait()
+            guard let prepared = slot else { return nil }
+            slot = nil
+            position += 1
+            startPreparing()
+            return prepared
+        }
+
+        /// Waits for the batch being prepared, which no one will write, and
+        /// drops its analysis.
+        func finish(releasing release: (PreAnalyzed) -> Void) {
+            ready.wait()
+            slot?.analyzed.map(release)
+            slot = nil
+        }
+
+        private func startPreparing() {
+            guard position < batches.count else { return }
+            let batch = batches[position]
+            reader.async(group: ready) { self.slot = self.prepare(batch) }
         }
     }
 
@@ -232,18 +290,19 @@ public final class Ingester: @unchecked Sendable {
         return prepared
     }
 
-    /// One transaction: a batch lands whole or not at all.
-    private func write(_ changes: [Change], from root: String, into summary: inout IngestSummary) throws {
-        guard !changes.isEmpty else { return }
-        let outcomes = try index.write { writer -> [(id: String, IndexWriter.Outcome?)] in
-            try writer.addSource(root)
-            return try changes.map { change in
-                switch change {
-                case .upsert(let document): return (document.id, try writer.upsert(document))
-                case .touch(let id, let state): try writer.touch(id: id, file: state); return (id, nil)
-                }
+    /// Writes one batch's changes in the writer's transaction.
+    private func write(_ changes: [Change], with writer: IndexWriter) throws -> [(id: String, outcome: IndexWriter.Outcome?)] {
+        try changes.map { change in
+            switch change {
+            case .upsert(let document): return (document.id, try writer.upsert(document))
+            case .touch(let id, let state): try writer.touch(id: id, file: state); return (id, nil)
             }
         }
+    }
+
+    /// Counts what committed writes did.
+    private func count(_ outcomes: [(id: String, outcome: IndexWriter.Outcome?)], from root: String,
+                       into summary: inout IngestSummary) {
         for (id, outcome) in outcomes {
             switch outcome {
             case .added: summary.added += 1

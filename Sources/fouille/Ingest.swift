@@ -23,9 +23,9 @@ struct Ingest: ParsableCommand {
             bytes replaced, with a warning. Binary, unreadable and oversized files \
             are not indexed and count as failed.
 
-            The index file is checked whole (SQLite quick_check) while the first batch \
-            is read, and nothing is committed before the check passes: a damaged file is \
-            refused, unchanged, with status 2 and the repair to run.
+            The index file is checked whole (SQLite quick_check) while the first batches \
+            are read and written, and nothing is committed before the check passes: a \
+            damaged file is refused, unchanged, with status 2 and the repair to run.
 
             One ingest or rebuild writes an index at a time: a second one exits at \
             once with status 75, or waits with --wait.

@@ -19,7 +19,7 @@ struct IngestFlags: ParsableArguments {
     @Flag(help: "Index whole bodies: cut nothing.")
     var noMarkers = false
 
-    @Option(help: ArgumentHelp("Commit after this many files (a killed run loses at most one batch).", valueName: "n"))
+    @Option(help: ArgumentHelp("Commit after this many files (a killed run loses at most one batch, or the batches written while the index was being checked).", valueName: "n"))
     var batchFiles = 500
 
     func validate() throws {

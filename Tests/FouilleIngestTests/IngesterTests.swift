@@ -579,6 +579,56 @@ final class IngesterTests: XCTestCase {
         assertFullTextIntegrity()
     }
 
+    // MARK: - The whole-file check the first commit waits for
+
+    /// Starts a check on `index` that runs until every file has been written
+    /// (or 10 s), then calls `verdict`; returns the ingester that signals it,
+    /// and whether the check saw every file written.
+    func ingesterWithASlowCheck(_ verdict: @escaping @Sendable () throws -> Void) -> (Ingester, () -> Bool) {
+        final class Flag: @unchecked Sendable { var value = false }
+        let allWritten = DispatchSemaphore(value: 0), sawAll = Flag()
+        index.commitGate.start {
+            sawAll.value = allWritten.wait(timeout: .now() + 10) == .success
+            try verdict()
+        }
+        var options = IngestOptions()
+        options.batchFiles = 2
+        let ingester = Ingester(index: index, options: options, logger: log.logger) { progress in
+            if progress.filesDone == progress.filesTotal { allWritten.signal() }
+        }
+        return (ingester, { sawAll.value })
+    }
+
+    func testBatchesWrittenWhileTheCheckRunsJoinTheFirstCommit() throws {
+        try manyArticles()
+        final class Count: @unchecked Sendable { var value = -1 }
+        let committedBeforeVerdict = Count()
+        let (ingester, sawAll) = ingesterWithASlowCheck { [index] in
+            committedBeforeVerdict.value = try index!.documentCount()
+        }
+        let result = try ingester.run([root])
+        XCTAssertTrue(sawAll(), "the batches after the first were written while the check ran, not after it")
+        XCTAssertEqual(committedBeforeVerdict.value, 0, "nothing committed before the verdict")
+        XCTAssertEqual(result.counts, summary(added: 23, skipped: 1, failed: 1))
+        XCTAssertEqual(try index.documentCount(), 23)
+        XCTAssertEqual(try found("randonneurs").count, 23)
+        assertFullTextIntegrity()
+    }
+
+    func testADamagedFileRollsBackEveryBatchWrittenWhileItWasChecked() throws {
+        try manyArticles()
+        let (ingester, sawAll) = ingesterWithASlowCheck {
+            throw IndexError.corrupt(path: "gen-000001.sqlite", reason: "page 12: btree damaged")
+        }
+        XCTAssertThrowsError(try ingester.run([root])) { error in
+            XCTAssertTrue("\(error)".contains("btree damaged"), "\(error)")
+        }
+        XCTAssertTrue(sawAll())
+        XCTAssertEqual(try index.documentCount(), 0, "every batch was rolled back")
+        XCTAssertEqual(try found("randonneurs"), [])
+        XCTAssertNoThrow(try index.passCheck(), "the verdict is given once")
+    }
+
     // MARK: - Merging segments
 
     func testAFirstLoadEndsInOneSegmentAndASmallAdditionDoesNotMerge() throws {
