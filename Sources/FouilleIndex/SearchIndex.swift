@@ -345,7 +345,7 @@ public final class SearchIndex: Sendable {
     public func integrityCheck() throws {
         try Self.mapErrors(path: generation.file.path) {
             try pool.writeWithoutTransaction { db in
-                try quickCheck(db)
+                try quickCheck(db, mapped: true)
                 try db.execute(sql: "INSERT INTO documents_fts(documents_fts) VALUES ('integrity-check')")
             }
         }
@@ -357,15 +357,20 @@ public final class SearchIndex: Sendable {
     /// Measured at 0.3 s for a 197 MB generation in the system's cache,
     /// cheap enough before serving or writing it (not before each search).
     /// Throws ``IndexError/corrupt(path:reason:)``; returns false when the
-    /// limit cut the check short, the file partly unchecked.
-    public func quickCheck(timeLimit: Duration = .seconds(30)) throws -> Bool {
+    /// limit cut the check short, the file partly unchecked. `mapped`: see
+    /// ``quickCheck(_:mapped:)``.
+    public func quickCheck(timeLimit: Duration = .seconds(30), mapped: Bool = false) throws -> Bool {
         do {
-            try read(timeLimit: timeLimit) { try quickCheck($0) }
+            try read(timeLimit: timeLimit) { try quickCheck($0, mapped: mapped) }
             return true
         } catch IndexError.timeout {
             return false
         }
     }
+
+    /// The most of the file a check maps; SQLite caps it at 2 GB by default,
+    /// and reads any further pages as usual.
+    static let checkMapBytes: Int64 = 1 << 40
 
     /// Starts ``quickCheck(timeLimit:)`` on another thread; the next
     /// ``write(_:)`` to commit waits for it, and rolls back if the file is
@@ -375,7 +380,7 @@ public final class SearchIndex: Sendable {
     /// ``passCheck()`` at the end, for a run that committed nothing.
     public func checkBeforeFirstCommit(timeLimit: Duration = .seconds(30), cutShort: @escaping @Sendable () -> Void) {
         commitGate.start { [self] in
-            if try !quickCheck(timeLimit: timeLimit) { cutShort() }
+            if try !quickCheck(timeLimit: timeLimit, mapped: true) { cutShort() }
         }
     }
 
@@ -391,7 +396,15 @@ public final class SearchIndex: Sendable {
         try commitGate.pass()
     }
 
-    private func quickCheck(_ db: Database) throws {
+    /// `mapped`: read the file through a memory map while checking it.
+    /// SQLite then reads pages in place rather than copying each in with its
+    /// own `pread`, which was 0.9 s of the 1.6 s a 1.3 GB file took (0.7 s
+    /// mapped). The map is dropped afterwards, but the process's peak
+    /// resident size has counted the whole file: fine for a writer, not for
+    /// the daemon, whose memory is watched.
+    func quickCheck(_ db: Database, mapped: Bool) throws {
+        if mapped { try db.execute(sql: "PRAGMA mmap_size = \(Self.checkMapBytes)") }
+        defer { if mapped { try? db.execute(sql: "PRAGMA mmap_size = 0") } }
         let problems = try String.fetchAll(db, sql: "PRAGMA quick_check")
         guard problems == ["ok"] else {
             throw IndexError.corrupt(path: generation.file.path, reason: problems.prefix(3).joined(separator: "; "))

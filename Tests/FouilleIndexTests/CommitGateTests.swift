@@ -38,4 +38,14 @@ final class CommitGateTests: XCTestCase {
         f.index.commitGate.start { throw IndexError.corrupt(path: "gen-000001.sqlite", reason: "page 3: never used") }
         XCTAssertThrowsError(try f.index.passCheck())
     }
+
+    func testTheMappedCheckDropsItsMapAfterwards() throws {
+        let f = try IndexFixture()
+        _ = try f.index.write { try $0.upsert(article) }
+        try f.index.read { db in
+            try f.index.quickCheck(db, mapped: true)
+            XCTAssertEqual(try Int.fetchOne(db, sql: "PRAGMA mmap_size"), 0, "the connection reads with pread again")
+        }
+        XCTAssertTrue(try f.index.quickCheck(mapped: true))
+    }
 }
