@@ -88,7 +88,7 @@ struct ScaleBenchmark {
         let worst = 1 - (rows.map(\.megabytesPerSecond).min() ?? 0) / start.megabytesPerSecond
         // One ingest is shorter than FTS5's merge cycle: with its default
         // automerge (4), the merge of four level-3 segments into one comes
-        // every fourth ingest here and adds 2–4 s to that one, whatever the
+        // every fourth ingest here and adds 2–3 s to that one, whatever the
         // index's size. The rate at the start, middle and end is therefore
         // taken over three ingests each (their bytes over their seconds, the
         // merges included), and the target judged on it; single ingests are
