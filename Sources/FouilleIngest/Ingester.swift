@@ -156,7 +156,10 @@ public final class Ingester: @unchecked Sendable {
         }
         defer { ahead.finish(releasing: index.releaseAnalysis) }
         while let first = ahead.next() {
-            var written = [first]
+            // What each batch of the transaction leaves once written: its
+            // counts, and its analysis to release. Not its documents: a
+            // long check can let many batches into one transaction.
+            var written = [(summary: first.summary, analyzed: first.analyzed)]
             defer { for batch in written { batch.analyzed.map(index.releaseAnalysis) } }
             var outcomes: [(id: String, outcome: IndexWriter.Outcome?)] = []
             if first.changes.isEmpty {
@@ -170,7 +173,7 @@ public final class Ingester: @unchecked Sendable {
                         outcomes += try write(batch.changes, with: writer)
                         for candidate in batch.candidates { tracker.advance(bytes: candidate.size) }
                         guard index.isCheckRunning, let following = ahead.next() else { return outcomes }
-                        written.append(following)
+                        written.append((following.summary, following.analyzed))
                         batch = following
                     }
                 }
