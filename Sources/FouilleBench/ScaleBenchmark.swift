@@ -185,12 +185,12 @@ struct ScaleBenchmark {
 
     /// Consecutive ingests (0-based), whose rate is their bytes over their seconds.
     struct Window {
-        let parts: ClosedRange<Int>
-        init(_ parts: ClosedRange<Int>) { self.parts = parts }
+        let ingests: ClosedRange<Int>
+        init(_ ingests: ClosedRange<Int>) { self.ingests = ingests }
         /// "ingests 1–3", counted from 1.
-        var name: String { "ingests \(parts.lowerBound + 1)–\(parts.upperBound + 1)" }
+        var name: String { "ingests \(ingests.lowerBound + 1)–\(ingests.upperBound + 1)" }
         func rate(_ rows: [Part]) -> Double {
-            let window = rows[parts.clamped(to: 0...(rows.count - 1))]
+            let window = rows[ingests.clamped(to: 0...(rows.count - 1))]
             return Double(window.map(\.bytes).reduce(0, +)) / 1_048_576 / window.map(\.seconds).reduce(0, +)
         }
     }

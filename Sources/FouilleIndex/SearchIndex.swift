@@ -398,7 +398,7 @@ public final class SearchIndex: Sendable {
 
     /// `mapped`: read the file through a memory map while checking it.
     /// SQLite then reads pages in place rather than copying each in with its
-    /// own `pread`, which was 0.9 s of the 1.6 s a 1.3 GB file took (0.7 s
+    /// own `pread`, which was 1.1 s of the 1.6 s a 1.3 GB file took (0.7 s
     /// mapped). The map is dropped afterwards, but the process's peak
     /// resident size has counted the whole file: fine for a writer, not for
     /// the daemon, whose memory is watched.

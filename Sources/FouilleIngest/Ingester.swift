@@ -131,6 +131,9 @@ public final class Ingester: @unchecked Sendable {
         case touch(id: String, FileState)
     }
 
+    /// What writing each document did (nil: its file was only touched), by id.
+    private typealias Outcomes = [(id: String, outcome: IndexWriter.Outcome?)]
+
     /// A batch read, decoded and parsed, ready to write.
     private struct Prepared {
         var candidates: ArraySlice<DirectoryWalker.Candidate>
@@ -161,13 +164,13 @@ public final class Ingester: @unchecked Sendable {
             // long check can let many batches into one transaction.
             var written = [(summary: first.summary, analyzed: first.analyzed)]
             defer { for batch in written { batch.analyzed.map(index.releaseAnalysis) } }
-            var outcomes: [(id: String, outcome: IndexWriter.Outcome?)] = []
+            var outcomes: Outcomes = []
             if first.changes.isEmpty {
                 for candidate in first.candidates { tracker.advance(bytes: candidate.size) }
             } else {
                 outcomes = try index.write { writer in
                     try writer.addSource(root)
-                    var outcomes: [(id: String, outcome: IndexWriter.Outcome?)] = []
+                    var outcomes: Outcomes = []
                     var batch = first
                     while true {
                         outcomes += try write(batch.changes, with: writer)
@@ -294,7 +297,7 @@ public final class Ingester: @unchecked Sendable {
     }
 
     /// Writes one batch's changes in the writer's transaction.
-    private func write(_ changes: [Change], with writer: IndexWriter) throws -> [(id: String, outcome: IndexWriter.Outcome?)] {
+    private func write(_ changes: [Change], with writer: IndexWriter) throws -> Outcomes {
         try changes.map { change in
             switch change {
             case .upsert(let document): return (document.id, try writer.upsert(document))
@@ -304,8 +307,7 @@ public final class Ingester: @unchecked Sendable {
     }
 
     /// Counts what committed writes did.
-    private func count(_ outcomes: [(id: String, outcome: IndexWriter.Outcome?)], from root: String,
-                       into summary: inout IngestSummary) {
+    private func count(_ outcomes: Outcomes, from root: String, into summary: inout IngestSummary) {
         for (id, outcome) in outcomes {
             switch outcome {
             case .added: summary.added += 1
